@@ -1,0 +1,29 @@
+/**
+ * The `vigil` command. Each sub-command lives in its own file and registers itself here.
+ */
+import { Command, CommanderError } from 'commander';
+import { VigilError, errorMessage } from '../common/errors.js';
+import { registerMigrate } from './migrate.js';
+import { registerReplay } from './replay.js';
+import { registerSchemas } from './schemas.js';
+import { registerTail } from './tail.js';
+
+const program = new Command('vigil')
+  .description('Vigil: runtime security monitoring for ML models (Kafka + ClickHouse).\nConfiguration comes from VIGIL_* environment variables; see README.md.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerMigrate(program);
+registerSchemas(program);
+registerReplay(program);
+registerTail(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  const msg = err instanceof VigilError ? err.message : errorMessage(err);
+  process.stderr.write(`vigil: ${msg}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,54 @@
+/**
+ * The one module that touches kafkajs directly (kafkajs is unmaintained since 2.2.4; keeping it
+ * behind this seam lets us swap the client). Creates clients with our logger and retry settings,
+ * and makes sure topics exist.
+ */
+import { Kafka, logLevel as KafkaLogLevel, type Admin, type ITopicConfig, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { Logger } from './log.js';
+
+export type { Admin, Consumer, Producer, EachBatchPayload, KafkaMessage, Transaction } from 'kafkajs';
+export { CompressionTypes } from 'kafkajs';
+
+export interface KafkaClientOptions {
+  brokers: readonly string[];
+  clientId: string;
+  logger: Logger;
+  /** Connection timeout, ms. Default 5,000. */
+  connectionTimeout?: number;
+  /** Request timeout, ms. Default 30,000. */
+  requestTimeout?: number;
+}
+
+function toKafkaLog(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry): void => {
+      const { message, ...rest } = log;
+      const ctx = { ...rest, kafkaLevel: level } as Record<string, unknown>;
+      delete ctx.timestamp;
+      if (level <= KafkaLogLevel.ERROR) logger.error(message, ctx);
+      else if (level === KafkaLogLevel.WARN) logger.warn(message, ctx);
+      else logger.debug(message, ctx);
+    };
+}
+
+export function createKafka(opts: KafkaClientOptions): Kafka {
+  const cfg: KafkaConfig = {
+    clientId: opts.clientId,
+    brokers: [...opts.brokers],
+    connectionTimeout: opts.connectionTimeout ?? 5_000,
+    requestTimeout: opts.requestTimeout ?? 30_000,
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: toKafkaLog(opts.logger),
+    retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 10_000 },
+  };
+  return new Kafka(cfg);
+}
+
+/** Creates the topics that do not exist yet (existing ones are left as they are). */
+export async function ensureTopics(admin: Admin, topics: readonly ITopicConfig[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t.topic));
+  if (missing.length === 0) return [];
+  await admin.createTopics({ topics: missing.map((t) => ({ numPartitions: 1, replicationFactor: 1, ...t })), waitForLeaders: true });
+  return missing.map((t) => t.topic);
+}

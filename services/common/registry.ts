@@ -1,0 +1,113 @@
+/**
+ * Avro over the Confluent wire format (magic byte 0, 4-byte schema id, Avro body), with schemas
+ * held in a Confluent-compatible registry. Subjects follow the TopicNameStrategy: `<topic>-value`.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { DecodeError, VigilError, errorMessage } from './errors.js';
+
+export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+
+/** Reads `schemas/<Name>.avsc` as a string. */
+export function readSchema(name: string): string {
+  return readFileSync(join(SCHEMAS_DIR, `${name}.avsc`), 'utf8');
+}
+
+export function listSchemas(): string[] {
+  return readdirSync(SCHEMAS_DIR)
+    .filter((f) => f.endsWith('.avsc'))
+    .map((f) => f.slice(0, -'.avsc'.length))
+    .sort();
+}
+
+export function subjectFor(topic: string): string {
+  return `${topic}-value`;
+}
+
+interface AvscType {
+  toBuffer(v: unknown): Buffer;
+  isValid(v: unknown, opts: { errorHook: (path: string[]) => void }): boolean;
+}
+
+export class RegistryError extends VigilError {}
+
+export class AvroCodec {
+  readonly registry: SchemaRegistry;
+
+  constructor(readonly url: string) {
+    this.registry = new SchemaRegistry({ host: url, retry: { retries: 5 } });
+  }
+
+  /**
+   * Registers `schema` (an .avsc string) under `<topic>-value` and returns its id. The subject's
+   * compatibility is set to BACKWARD the first time, so an incompatible change is refused.
+   */
+  async register(topic: string, schema: string): Promise<number> {
+    try {
+      const { id } = await this.registry.register(
+        { type: SchemaType.AVRO, schema },
+        { subject: subjectFor(topic) },
+      );
+      return id;
+    } catch (err) {
+      throw new RegistryError(`registering ${subjectFor(topic)} at ${this.url} failed: ${errorMessage(err)}`, {
+        cause: err,
+        context: { subject: subjectFor(topic) },
+      });
+    }
+  }
+
+  async latestId(topic: string): Promise<number> {
+    return this.registry.getLatestSchemaId(subjectFor(topic));
+  }
+
+  /** Encodes a value with the registered schema `id`; throws a VigilError naming invalid paths. */
+  async encode(id: number, value: unknown): Promise<Buffer> {
+    try {
+      return await this.registry.encode(id, value);
+    } catch (err) {
+      const paths = (err as { paths?: string[][] }).paths;
+      const where = paths && paths.length ? ` at ${paths.map((p) => p.join('.')).join(', ')}` : '';
+      throw new VigilError(`cannot encode with schema ${id}${where}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * A synchronous encoder for schema `id` (the schema is fetched once): the hot path of the SDK
+   * avoids a promise per record. Throws a VigilError naming the invalid paths.
+   */
+  async encoderFor(id: number): Promise<(value: unknown) => Buffer> {
+    const type = (await this.registry.getSchema(id)) as unknown as AvscType;
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(id, 1);
+    return (value) => {
+      try {
+        return Buffer.concat([header, type.toBuffer(value)]);
+      } catch (err) {
+        const paths: string[] = [];
+        type.isValid(value, { errorHook: (p: string[]) => paths.push(p.join('.')) });
+        throw new VigilError(`cannot encode with schema ${id}${paths.length ? ` at ${paths.join(', ')}` : ''}: ${errorMessage(err)}`);
+      }
+    };
+  }
+
+  /** Decodes Confluent-wire-format bytes; throws {@link DecodeError} with the reason. */
+  async decode<T>(bytes: Buffer | null): Promise<T> {
+    if (!bytes || bytes.length === 0) throw new DecodeError('empty payload');
+    if (bytes.length < 5 || bytes[0] !== 0)
+      throw new DecodeError(`not Confluent wire format (magic byte ${bytes[0] ?? 'missing'}, ${bytes.length} bytes)`);
+    try {
+      return (await this.registry.decode(bytes)) as T;
+    } catch (err) {
+      const msg = errorMessage(err);
+      // A registry that cannot be reached is not the record's fault: let the caller retry.
+      const status = (err as { status?: number }).status;
+      const code = (err as { code?: string }).code;
+      if ((status !== undefined && status >= 500) || /^E(CONNREFUSED|TIMEDOUT|CONNRESET)$/.test(code ?? '') || /ECONNREFUSED|socket hang up/.test(msg))
+        throw new VigilError(`schema registry unavailable: ${msg}`, { retriable: true, cause: err });
+      throw new DecodeError(`undecodable Avro payload (schema id ${bytes.readUInt32BE(1)}): ${msg}`, err);
+    }
+  }
+}
