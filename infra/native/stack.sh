@@ -113,7 +113,7 @@ registry_start() {
   jar="$(cat "$CACHE/registry/RUN")"
   # shellcheck disable=SC2086
   nohup java $REGISTRY_HEAP -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dquarkus.http.port="$REGISTRY_PORT" \
-    -Dquarkus.http.host="$HOST" -jar "$jar" >"$STATE/logs/registry.log" 2>&1 &
+    -Dquarkus.http.host="$HOST" -Dapicurio.ccompat.use-canonical-hash=true -jar "$jar" >"$STATE/logs/registry.log" 2>&1 &
   echo $! >"$(pidfile registry)"
 }
 

@@ -118,7 +118,7 @@ case "$VERSION" in
 esac
 {
   [[ -n "$JAVA_NOTE" ]] && echo "$JAVA_NOTE"
-  echo "java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=8081$MGMT -jar $JAR"
+  echo "java -Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=8081$MGMT -Dapicurio.ccompat.use-canonical-hash=true -jar $JAR"
 } >"$DEST/CMD"
 touch "$STAMP"
 

@@ -1,0 +1,53 @@
+/**
+ * Dead-letter publishing: a record that cannot be decoded, validated or placed goes to the DLQ
+ * topic as a `vigil.v1.DeadLetter` with the reason and its original bytes. Callers await the
+ * send before committing the source offset, so nothing is lost silently.
+ */
+import type { Producer } from 'kafkajs';
+import { AvroCodec, readSchema } from './registry.js';
+
+export type DeadLetterReason = 'undecodable' | 'invalid' | 'late' | 'oversized' | 'unroutable';
+
+export interface DeadLetter {
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: number;
+  service: string;
+  reason: DeadLetterReason;
+  detail: string;
+  key: Buffer | null;
+  originalBytes: Buffer | null;
+  time: number;
+}
+
+export class DeadLetterPublisher {
+  private encode: ((v: unknown) => Buffer) | null = null;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly codec: AvroCodec,
+    readonly topic: string,
+    private readonly service: string,
+  ) {}
+
+  async init(): Promise<void> {
+    const id = await this.codec.register(this.topic, readSchema('DeadLetter'));
+    this.encode = await this.codec.encoderFor(id);
+  }
+
+  /** Sends dead letters and resolves once Kafka acknowledged them. */
+  async publish(items: Array<Omit<DeadLetter, 'service' | 'time'>>): Promise<void> {
+    if (items.length === 0) return;
+    if (!this.encode) throw new Error('DeadLetterPublisher.init() not called');
+    const enc = this.encode;
+    const now = Date.now();
+    await this.producer.send({
+      topic: this.topic,
+      acks: -1,
+      messages: items.map((d) => ({
+        key: `${d.sourceTopic}:${d.sourcePartition}:${d.sourceOffset}`,
+        value: enc({ ...d, service: this.service, time: now }),
+      })),
+    });
+  }
+}
