@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { VigilError, errorMessage } from '../common/errors.js';
 import { registerMigrate } from './migrate.js';
 import { registerReplay } from './replay.js';
+import { registerRun } from './run.js';
 import { registerSchemas } from './schemas.js';
 import { registerTail } from './tail.js';
 
@@ -18,6 +19,7 @@ registerMigrate(program);
 registerSchemas(program);
 registerReplay(program);
 registerTail(program);
+registerRun(program);
 
 try {
   await program.parseAsync(process.argv);

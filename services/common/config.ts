@@ -25,6 +25,8 @@ export interface CommonConfig {
   clickhousePassword: string;
   /** Topic names, `VIGIL_TOPIC_<NAME>`; defaults `vigil.<name>.v1`. */
   topics: Readonly<Topics>;
+  /** `VIGIL_TOPIC_PARTITIONS`: partitions of topics that Vigil creates. Default 3. */
+  topicPartitions: number;
   /** `VIGIL_LOG_LEVEL`: error | warn | info | debug. Default `info`. */
   logLevel: 'error' | 'warn' | 'info' | 'debug';
 }
@@ -156,6 +158,7 @@ export function loadCommonConfig(env: Source = process.env): CommonConfig {
     clickhouseUser: r.string('VIGIL_CLICKHOUSE_USER', 'clickhouseUser', 'default'),
     clickhousePassword: r.string('VIGIL_CLICKHOUSE_PASSWORD', 'clickhousePassword', ''),
     topics: Object.freeze(topics),
+    topicPartitions: r.int('VIGIL_TOPIC_PARTITIONS', 'topicPartitions', 3, 1, 1000),
     logLevel: r.oneOf('VIGIL_LOG_LEVEL', 'logLevel', 'info', ['error', 'warn', 'info', 'debug'] as const),
   });
 }

@@ -19,13 +19,18 @@ export interface KafkaClientOptions {
   requestTimeout?: number;
 }
 
+const NOISE = /^Response \w+\(key|switched default partitioner|Limiting retries for the idempotent producer/;
+
 function toKafkaLog(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry): void => {
       const { message, ...rest } = log;
       const ctx = { ...rest, kafkaLevel: level } as Record<string, unknown>;
       delete ctx.timestamp;
-      if (level <= KafkaLogLevel.ERROR) logger.error(message, ctx);
+      // kafkajs logs protocol errors it is about to retry ("Response Metadata(...)") and two
+      // start-up notices at ERROR/WARN; they are noise unless debugging.
+      if (NOISE.test(message)) logger.debug(message, ctx);
+      else if (level <= KafkaLogLevel.ERROR) logger.error(message, ctx);
       else if (level === KafkaLogLevel.WARN) logger.warn(message, ctx);
       else logger.debug(message, ctx);
     };

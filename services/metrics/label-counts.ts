@@ -88,7 +88,9 @@ export class LabelCounter {
   /** Adds `b` into this counter (in place) and returns this; `b` is unchanged. */
   merge(b: LabelCounter): this {
     if (b.capacity !== this.capacity) {
-      throw new RangeError(`cannot merge label counters of capacity ${this.capacity} and ${b.capacity}`);
+      throw new RangeError(
+        `cannot merge label counters of capacity ${this.capacity} and ${b.capacity}`,
+      );
     }
     this.otherCount += b.otherCount;
     for (const [l, c] of b.counts) this.counts.set(l, (this.counts.get(l) ?? 0) + c);

@@ -14,7 +14,11 @@
  */
 import type { InferenceEvent } from '../common/event.js';
 import type { Aggregate, StateCodec } from '../stream/aggregate.js';
-import { confidenceBin, emptyConfidenceHistogram, CONFIDENCE_BINS } from './confidence-histogram.js';
+import {
+  confidenceBin,
+  emptyConfidenceHistogram,
+  CONFIDENCE_BINS,
+} from './confidence-histogram.js';
 import { exactSumAdd, exactSumMerge, type ExactSum } from './exact-sum.js';
 import {
   DEFAULT_MAX_TRACKED_LABELS,
@@ -81,7 +85,8 @@ export class MetricsAggregate implements Aggregate<MetricsState, InferenceEvent>
   constructor(options: MetricsOptions = {}) {
     this.relativeAccuracy = options.relativeAccuracy ?? DEFAULT_RELATIVE_ACCURACY;
     this.maxSketchBins = options.maxSketchBins ?? DEFAULT_MAX_BINS;
-    this.lowConfidenceThreshold = options.lowConfidenceThreshold ?? DEFAULT_LOW_CONFIDENCE_THRESHOLD;
+    this.lowConfidenceThreshold =
+      options.lowConfidenceThreshold ?? DEFAULT_LOW_CONFIDENCE_THRESHOLD;
     this.maxTrackedLabels = options.maxTrackedLabels ?? DEFAULT_MAX_TRACKED_LABELS;
     if (!Number.isFinite(this.lowConfidenceThreshold)) {
       throw new RangeError('lowConfidenceThreshold must be a finite number');
@@ -149,7 +154,7 @@ function isCount(n: unknown): n is number {
 }
 
 /** Checkpoint codec for {@link MetricsState}. */
-export const metricsStateCodec: StateCodec<MetricsState> = {
+export const metricsStateCodec = {
   encode(state: MetricsState): SerializedMetricsState {
     return {
       count: state.count,
@@ -195,4 +200,4 @@ export const metricsStateCodec: StateCodec<MetricsState> = {
       labels: LabelCounter.fromJSON(s.labels),
     };
   },
-};
+} satisfies StateCodec<MetricsState>;

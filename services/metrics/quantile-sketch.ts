@@ -8,7 +8,7 @@
  * i = ⌈log_γ v⌉, covering (γ^(i−1), γ^i], whose representative 2γ^i / (γ + 1) is within α·v of v.
  * The quantile q is defined as the LOWER order statistic x₍r₎ with r = ⌊q·(n − 1)⌋ (0-based, sorted
  * ascending; see {@link lowerRank}); the sketch returns a value within α·x₍r₎ of it, clamped to the
- * exact [min, max]. Zeros are counted exactly. Negative and non-finite values are refused.
+ * exact [min, max] (and q = 0 / q = 1 give the exact min / max). Zeros are counted exactly. Negative and non-finite values are refused.
  *
  * Bounded: at most `maxBins` bins. Beyond that the lowest bins are folded into the lowest kept bin,
  * keeping the range [maxIndex − maxBins + 1, maxIndex] — a function of the data alone, so
@@ -194,6 +194,9 @@ export class LogBucketSketch {
   quantile(q: number): number | null {
     const rank = lowerRank(q, Math.max(this.total, 1));
     if (this.total === 0) return null;
+    // The extreme order statistics are known exactly.
+    if (rank === 0) return this.lo;
+    if (rank === this.total - 1) return this.hi;
     if (rank < this.zeros) return 0;
     let seen = this.zeros;
     const indexes = [...this.bins.keys()].sort((a, b) => a - b);
@@ -240,12 +243,14 @@ export class LogBucketSketch {
     });
     if (!Array.isArray(json.indexes) || !Array.isArray(json.counts)) bad('indexes/counts missing');
     if (json.indexes.length !== json.counts.length) bad('indexes and counts differ in length');
-    if (!isCount(json.zeroCount) || !isCount(json.count)) bad('zeroCount/count must be integers ≥ 0');
+    if (!isCount(json.zeroCount) || !isCount(json.count))
+      bad('zeroCount/count must be integers ≥ 0');
     let total = json.zeroCount;
     let previous = -Infinity;
     json.indexes.forEach((index, k) => {
       const n = json.counts[k];
-      if (!Number.isSafeInteger(index) || index <= previous) bad('indexes must be ascending integers');
+      if (!Number.isSafeInteger(index) || index <= previous)
+        bad('indexes must be ascending integers');
       if (!isCount(n) || n === 0) bad('bin counts must be positive integers');
       previous = index;
       total += n as number;

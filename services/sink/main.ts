@@ -10,7 +10,7 @@ import { createClickHouse } from '../common/clickhouse.js';
 import { ConfigReader, loadCommonConfig } from '../common/config.js';
 import { DeadLetterPublisher } from '../common/dlq.js';
 import { errorMessage } from '../common/errors.js';
-import { createKafka } from '../common/kafka.js';
+import { createKafka, ensureTopics } from '../common/kafka.js';
 import { createLogger } from '../common/log.js';
 import { AvroCodec } from '../common/registry.js';
 import { createTelemetry } from '../common/telemetry.js';
@@ -38,6 +38,12 @@ export async function main(): Promise<void> {
     username: cfg.clickhouseUser,
     password: cfg.clickhousePassword,
   });
+  const routes = defaultRoutes(cfg.topics, { rawSampleRate: sc.rawSampleRate });
+  // Subscribing to a topic that does not exist yet fails in kafkajs: create inputs and the DLQ.
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, [...routes.map((r) => r.topic), cfg.topics.dlq].map((topic) => ({ topic, numPartitions: cfg.topicPartitions })));
+  await admin.disconnect();
   await producer.connect();
   await consumer.connect();
   const dlq = new DeadLetterPublisher(producer, codec, cfg.topics.dlq, 'sink');
@@ -48,7 +54,7 @@ export async function main(): Promise<void> {
     codec,
     dlq,
     database: cfg.clickhouseDatabase,
-    routes: defaultRoutes(cfg.topics, { rawSampleRate: sc.rawSampleRate }),
+    routes,
     logger: log,
     metrics: telemetry.registry,
     concurrency: sc.concurrency,

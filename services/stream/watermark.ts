@@ -147,7 +147,10 @@ export class WatermarkTracker {
       if (!idle) {
         activeMin = Math.min(activeMin, state.maxTs);
       } else if (now !== null && state.lastArrivalMs !== null && this.idleTimeoutMs !== undefined) {
-        idleBest = Math.max(idleBest, state.maxTs + (now - state.lastArrivalMs) - this.idleTimeoutMs);
+        idleBest = Math.max(
+          idleBest,
+          state.maxTs + (now - state.lastArrivalMs) - this.idleTimeoutMs,
+        );
       }
     }
     let estimate: number;

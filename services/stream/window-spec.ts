@@ -53,7 +53,11 @@ export function hopping(sizeMs: number, advanceMs: number): WindowSpec {
 }
 
 /** Checks that an arbitrary (e.g. deserialized) value is a valid spec and returns a frozen copy. */
-export function windowSpecFrom(value: { kind: string; sizeMs: number; advanceMs: number }): WindowSpec {
+export function windowSpecFrom(value: {
+  kind: string;
+  sizeMs: number;
+  advanceMs: number;
+}): WindowSpec {
   if (value.kind === 'tumbling') {
     if (value.advanceMs !== value.sizeMs) {
       throw new RangeError('a tumbling window spec must have advanceMs equal to sizeMs');

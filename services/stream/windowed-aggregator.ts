@@ -335,7 +335,11 @@ export class WindowedAggregator<K, S, E = unknown> {
       const byKey = this.store.get(start);
       if (byKey === undefined) continue;
       for (const e of [...byKey.values()].sort((a, b) => compareStrings(a.keyId, b.keyId))) {
-        windows.push({ key: keyCodec.encode(e.key), windowStart: start, state: codec.encode(e.state) });
+        windows.push({
+          key: keyCodec.encode(e.key),
+          windowStart: start,
+          state: codec.encode(e.state),
+        });
       }
     }
     return {
@@ -369,10 +373,7 @@ export class WindowedAggregator<K, S, E = unknown> {
     }
     const codec = agg.requireStateCodec();
     const keyCodec = (options.keyCodec ?? identityCodec) as StateCodec<K>;
-    agg.tracker = WatermarkTracker.fromJSON(
-      snapshot.watermark,
-      agg.trackerOptions(),
-    );
+    agg.tracker = WatermarkTracker.fromJSON(snapshot.watermark, agg.trackerOptions());
     if (!Array.isArray(snapshot.windows)) {
       throw new TypeError('aggregator snapshot: windows must be an array');
     }

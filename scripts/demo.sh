@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Vigil's demo: starts the native stack and the services, publishes simulated model traffic and
+# shows what Vigil made of it. `bash scripts/demo.sh stop` stops the services and the stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEMO=.vigil/demo
+mkdir -p "$DEMO"
+SERVICES="${VIGIL_DEMO_SERVICES:-sink}"
+EVENTS="${VIGIL_DEMO_EVENTS:-20000}"
+
+stop_services() {
+  for s in $SERVICES; do
+    if [[ -f "$DEMO/$s.pid" ]] && kill -0 "$(cat "$DEMO/$s.pid")" 2>/dev/null; then
+      echo "stopping $s"; kill "$(cat "$DEMO/$s.pid")" || true
+    fi
+    rm -f "$DEMO/$s.pid"
+  done
+}
+
+if [[ "${1:-}" == stop ]]; then stop_services; bash infra/native/stack.sh down; exit 0; fi
+
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+bash infra/native/stack.sh up
+vigil() { node bin/vigil.js "$@"; }
+vigil migrate
+vigil schemas register
+for s in $SERVICES; do
+  if [[ -f "$DEMO/$s.pid" ]] && kill -0 "$(cat "$DEMO/$s.pid")" 2>/dev/null; then echo "$s already running"; continue; fi
+  nohup node bin/vigil.js run "$s" >"$DEMO/$s.log" 2>&1 &
+  echo $! >"$DEMO/$s.pid"
+  echo "started $s (pid $!, log $DEMO/$s.log)"
+done
+RUN_ID="demo-$(date +%s)"
+npx tsx scripts/simulate.ts --events "$EVENTS" --seed "$(date +%s)" --start "$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%SZ)" --out "$DEMO/events.jsonl"
+vigil replay --file "$DEMO/events.jsonl"
+echo "three events as they sit on the topic, decoded through the registry:"
+vigil tail --from-beginning --max 3 --timeout 20 | cut -c1-200
+CH="http://127.0.0.1:${VIGIL_CLICKHOUSE_PORT:-8123}/"
+echo "waiting for the sink to write the events to ClickHouse…"
+for _ in $(seq 1 120); do
+  got="$(curl -fsS "$CH" --data-binary "SELECT count() FROM vigil.inference_events WHERE inserted_at >= now() - 600" 2>/dev/null || echo 0)"
+  [[ "$got" -ge "$EVENTS" ]] && break
+  for s in $SERVICES; do
+    kill -0 "$(cat "$DEMO/$s.pid")" 2>/dev/null || { echo "service $s died; its log:"; tail -20 "$DEMO/$s.log"; exit 1; }
+  done
+  sleep 1
+done
+echo "per model, last 15 minutes of event time (from ClickHouse):"
+curl -fsS "$CH" --data-binary "
+  SELECT model_id, model_version, count() AS events, round(countIf(status = 'ERROR') / count(), 4) AS error_rate,
+         round(quantile(0.95)(latency_ms), 2) AS p95_latency_ms, round(avg(confidence), 3) AS mean_confidence
+  FROM vigil.inference_events_final WHERE event_time >= now() - 900
+  GROUP BY model_id, model_version ORDER BY model_id FORMAT PrettyCompact"
+echo
+echo "services: $SERVICES (logs in $DEMO/); Prometheus http://127.0.0.1:${VIGIL_PROMETHEUS_PORT:-9090}; stop everything with: bash scripts/demo.sh stop"
