@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       'shift-sd': { type: 'string', default: '0.5' },
     },
   });
-  const out = values.out ? createWriteStream(values.out) : process.stdout;
+  const out: NodeJS.WritableStream = values.out ? createWriteStream(values.out) : process.stdout;
   const opts: SimOptions = {
     events: Number(values.events),
     features: Number(values.features),
@@ -113,12 +113,12 @@ async function main(): Promise<void> {
   for (const e of simulate(opts)) {
     buf += `${JSON.stringify(e)}\n`;
     if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
       buf = '';
     }
   }
   out.write(buf);
-  if (out !== process.stdout) await new Promise((r) => (out as ReturnType<typeof createWriteStream>).end(r));
+  if (out !== process.stdout) await new Promise<void>((r) => out.end(() => r()));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -62,3 +62,60 @@ export function sampled(eventId: string, rate: number): boolean {
   }
   return h / 0x1_0000_0000 < rate;
 }
+
+/** The fields of a decoded `vigil.v1.WindowMetrics` the sink stores. */
+export interface WindowMetricsRecord {
+  modelId: string;
+  modelVersion: string;
+  windowStart: number;
+  windowEnd: number;
+  count: number;
+  qps: number;
+  errorCount: number;
+  errorRate: number;
+  latencyMean: number | null;
+  latencyP50: number | null;
+  latencyP95: number | null;
+  latencyP99: number | null;
+  latencyMin: number | null;
+  latencyMax: number | null;
+  confidenceMean: number | null;
+  confidenceHistogram: number[];
+  lowConfidenceCount: number;
+  lowConfidenceThreshold: number;
+  labelCounts: Array<{ label: string; count: number }>;
+  sketch: { relativeAccuracy: number; indexes: number[]; counts: number[]; zeroCount: number };
+}
+
+export function windowMetricsToRow(m: WindowMetricsRecord, insertedAtMs: number): Record<string, unknown> {
+  return {
+    model_id: m.modelId,
+    model_version: m.modelVersion,
+    window_start_ms: m.windowStart,
+    window_end_ms: m.windowEnd,
+    window_start: Math.floor(m.windowStart / 1000),
+    window_end: Math.floor(m.windowEnd / 1000),
+    window_date: isoDate(m.windowStart),
+    count: m.count,
+    qps: m.qps,
+    error_count: m.errorCount,
+    error_rate: m.errorRate,
+    latency_mean: m.latencyMean,
+    latency_p50: m.latencyP50,
+    latency_p95: m.latencyP95,
+    latency_p99: m.latencyP99,
+    latency_min: m.latencyMin,
+    latency_max: m.latencyMax,
+    confidence_mean: m.confidenceMean,
+    confidence_histogram: m.confidenceHistogram,
+    low_confidence_count: m.lowConfidenceCount,
+    low_confidence_threshold: m.lowConfidenceThreshold,
+    label_names: m.labelCounts.map((l) => l.label),
+    label_counts: m.labelCounts.map((l) => l.count),
+    sketch_relative_accuracy: m.sketch.relativeAccuracy,
+    sketch_indexes: m.sketch.indexes,
+    sketch_counts: m.sketch.counts,
+    sketch_zero_count: m.sketch.zeroCount,
+    inserted_at: Math.floor(insertedAtMs / 1000),
+  };
+}

@@ -5,7 +5,7 @@
  */
 import type { Topics } from '../common/config.js';
 import { validateEvent } from '../common/validate.js';
-import { eventToRow, sampled, type SourcePosition } from './rows.js';
+import { eventToRow, sampled, windowMetricsToRow, type SourcePosition, type WindowMetricsRecord } from './rows.js';
 
 export interface Route {
   topic: string;
@@ -29,6 +29,11 @@ export function defaultRoutes(topics: Topics, o: RouteOptions): Route[] {
         const e = validateEvent(value);
         return sampled(e.eventId, o.rawSampleRate) ? [eventToRow(e, pos, now)] : [];
       },
+    },
+    {
+      topic: topics.windowMetrics,
+      table: 'window_metrics',
+      toRows: (value, _pos, now) => [windowMetricsToRow(value as WindowMetricsRecord, now)],
     },
   ];
 }

@@ -125,35 +125,45 @@ export function gcd(a: number, b: number): number {
   return a;
 }
 
-/** `ldexp` that does not overflow/underflow early for large |exp| (applied in steps). */
+// Scratch views for reading a double's bits (frexp) without Math.log2.
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // little-endian: high word is [1]
+// 2^e for every normal exponent e in [-1022, 1023], indexed by e + 1022.
+const POW2 = new Float64Array(2046);
+for (let e = -1022; e <= 1023; e++) POW2[e + 1022] = 2 ** e;
+
+/**
+ * `ldexp(x, exp)` = x·2^exp. One multiplication by an exact power of two (correctly rounded, like
+ * C's ldexp) whenever 2^exp is a normal double; otherwise applied in steps.
+ */
 export function ldexp(x: number, exp: number): number {
+  if (exp >= -1022 && exp <= 1023) return x * (POW2[exp + 1022] as number);
   let e = exp;
   let r = x;
-  while (e > 1000) {
-    r *= 2 ** 1000;
-    e -= 1000;
+  while (e > 1023) {
+    r *= 2 ** 1023;
+    e -= 1023;
   }
-  while (e < -1000) {
-    r *= 2 ** -1000;
-    e += 1000;
+  while (e < -1022) {
+    r *= 2 ** -1022;
+    e += 1022;
   }
-  return r * 2 ** e;
+  return r * (POW2[e + 1022] as number);
 }
 
 /** Decompose x into m·2^e with 0.5 ≤ |m| < 1 (C `frexp`); frexp(0) = [0, 0]. */
 export function frexp(x: number): [number, number] {
   if (x === 0 || !Number.isFinite(x)) return [x, 0];
-  const ax = Math.abs(x);
-  let e = Math.max(-1073, Math.floor(Math.log2(ax)) + 1);
-  let m = ldexp(ax, -e);
-  // log2 may be off by one near powers of two; fix it up exactly.
-  while (m < 0.5) {
-    m *= 2;
-    e -= 1;
+  F64[0] = x;
+  const hi = U32[HI] as number;
+  const biased = (hi >>> 20) & 0x7ff;
+  if (biased === 0) {
+    // Subnormal: scale into the normal range first.
+    const [m, e] = frexp(x * 2 ** 64);
+    return [m, e - 64];
   }
-  while (m >= 1) {
-    m /= 2;
-    e += 1;
-  }
-  return [x < 0 ? -m : m, e];
+  // Replace the exponent field with that of 0.5 (biased 1022), keeping sign and mantissa.
+  U32[HI] = (hi & 0x800fffff) | (1022 << 20);
+  return [F64[0] as number, biased - 1022];
 }
