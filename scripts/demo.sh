@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DEMO=.vigil/demo
 mkdir -p "$DEMO"
-SERVICES="${VIGIL_DEMO_SERVICES:-sink}"
+SERVICES="${VIGIL_DEMO_SERVICES:-metrics sink}"
 EVENTS="${VIGIL_DEMO_EVENTS:-20000}"
 
 stop_services() {

@@ -109,11 +109,15 @@ kafka_start() {
 registry_url() { echo "http://$HOST:$REGISTRY_PORT/apis/ccompat/v7"; }
 registry_ready() { http_ok "$(registry_url)/subjects"; }
 registry_start() {
-  local jar
+  local jar dir="$STATE/registry"
   jar="$(cat "$CACHE/registry/RUN")"
+  mkdir -p "$dir"
+  # Schemas live in an H2 file database in the state folder: an in-memory registry that restarts
+  # hands out schema ids again, and records already in Kafka would then decode with the wrong schema.
   # shellcheck disable=SC2086
   nohup java $REGISTRY_HEAP -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dquarkus.http.port="$REGISTRY_PORT" \
-    -Dquarkus.http.host="$HOST" -Dapicurio.ccompat.use-canonical-hash=true -jar "$jar" >"$STATE/logs/registry.log" 2>&1 &
+    -Dquarkus.http.host="$HOST" -Dapicurio.ccompat.use-canonical-hash=true \
+    -Dapicurio.datasource.url="jdbc:h2:file:$dir/registry" -jar "$jar" >"$STATE/logs/registry.log" 2>&1 &
   echo $! >"$(pidfile registry)"
 }
 

@@ -6,7 +6,7 @@
 import type { Producer } from 'kafkajs';
 import { AvroCodec, readSchema } from './registry.js';
 
-export type DeadLetterReason = 'undecodable' | 'invalid' | 'late' | 'oversized' | 'unroutable';
+export type DeadLetterReason = 'undecodable' | 'invalid' | 'late' | 'overflow' | 'oversized' | 'unroutable';
 
 export interface DeadLetter {
   sourceTopic: string;
@@ -35,19 +35,21 @@ export class DeadLetterPublisher {
     this.encode = await this.codec.encoderFor(id);
   }
 
-  /** Sends dead letters and resolves once Kafka acknowledged them. */
-  async publish(items: Array<Omit<DeadLetter, 'service' | 'time'>>): Promise<void> {
-    if (items.length === 0) return;
+  /** Encodes dead letters as messages for the DLQ topic (to send inside a transaction). */
+  toMessages(items: Array<Omit<DeadLetter, 'service' | 'time'>>): Array<{ key: string; value: Buffer }> {
+    if (items.length === 0) return [];
     if (!this.encode) throw new Error('DeadLetterPublisher.init() not called');
     const enc = this.encode;
     const now = Date.now();
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: items.map((d) => ({
-        key: `${d.sourceTopic}:${d.sourcePartition}:${d.sourceOffset}`,
-        value: enc({ ...d, service: this.service, time: now }),
-      })),
-    });
+    return items.map((d) => ({
+      key: `${d.sourceTopic}:${d.sourcePartition}:${d.sourceOffset}`,
+      value: enc({ ...d, service: this.service, time: now }),
+    }));
+  }
+
+  /** Sends dead letters and resolves once Kafka acknowledged them. */
+  async publish(items: Array<Omit<DeadLetter, 'service' | 'time'>>): Promise<void> {
+    if (items.length === 0) return;
+    await this.producer.send({ topic: this.topic, acks: -1, messages: this.toMessages(items) });
   }
 }

@@ -8,7 +8,13 @@
  *   and current together when the column is numeric with more than 20 distinct reference values,
  *   otherwise one "bin" per distinct value seen in either sample.
  */
-import { linspace, quantileLinearSorted, searchSortedLeft, searchSortedRight, sortedCopy } from './numeric.js';
+import {
+  linspace,
+  quantileLinearSorted,
+  searchSortedLeft,
+  searchSortedRight,
+  sortedCopy,
+} from './numeric.js';
 
 /** A category value; `null`, `undefined` and `NaN` mean "missing" and are ignored. */
 export type Category = string | number | boolean;
@@ -25,7 +31,8 @@ const DECILES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] as const;
  */
 export function referenceDecileEdges(reference: ArrayLike<number>): number[] {
   const sorted = sortedCopy(finiteOnly(reference));
-  if (sorted.length === 0) throw new RangeError('referenceDecileEdges: reference has no finite values');
+  if (sorted.length === 0)
+    throw new RangeError('referenceDecileEdges: reference has no finite values');
   return DECILES.map((q) => quantileLinearSorted(sorted, q));
 }
 
@@ -84,7 +91,10 @@ export class PsiAccumulator {
 
   /** Adds another accumulator's counts into this one; the edges must be identical. */
   merge(other: PsiAccumulator): this {
-    if (other.edges.length !== this.edges.length || other.edges.some((e, i) => !Object.is(e, this.edges[i]))) {
+    if (
+      other.edges.length !== this.edges.length ||
+      other.edges.some((e, i) => !Object.is(e, this.edges[i]))
+    ) {
       throw new RangeError('PsiAccumulator.merge: edges differ');
     }
     other.binCounts.forEach((c, i) => {
@@ -165,8 +175,13 @@ export function sturgesEdges(values: ArrayLike<number>): number[] {
  * `np.histogram(values, edges)[0]`: bins are [e_i, e_{i+1}) except the last, which is closed;
  * values outside [e_0, e_last] are not counted. `sorted` must be ascending.
  */
-export function histogramCountsSorted(sorted: ArrayLike<number>, edges: readonly number[]): number[] {
-  const cum = edges.map((e, i) => (i === edges.length - 1 ? searchSortedRight(sorted, e) : searchSortedLeft(sorted, e)));
+export function histogramCountsSorted(
+  sorted: ArrayLike<number>,
+  edges: readonly number[],
+): number[] {
+  const cum = edges.map((e, i) =>
+    i === edges.length - 1 ? searchSortedRight(sorted, e) : searchSortedLeft(sorted, e),
+  );
   const counts: number[] = [];
   for (let i = 1; i < cum.length; i++) counts.push((cum[i] as number) - (cum[i - 1] as number));
   return counts;
@@ -263,7 +278,8 @@ export function isMissing(v: unknown): v is null | undefined {
  * depends on it.
  */
 export function sortCategories(values: Iterable<Category>): Category[] {
-  const rank = (v: Category): number => (typeof v === 'number' ? 0 : typeof v === 'boolean' ? 1 : 2);
+  const rank = (v: Category): number =>
+    typeof v === 'number' ? 0 : typeof v === 'boolean' ? 1 : 2;
   return [...values].sort((a, b) => {
     const ra = rank(a);
     const rb = rank(b);

@@ -2,14 +2,24 @@
  * Pure statistics core for drift detection (no I/O): two-sample tests and distances that agree
  * with scipy, Evidently's default method choice, and mergeable PSI state for streaming use.
  */
-export { ks2samp, computeProbOutsideSquare, computeOuterProbInsideMethod, KS_MAX_AUTO_N } from './ks.js';
+export {
+  ks2samp,
+  computeProbOutsideSquare,
+  computeOuterProbInsideMethod,
+  KS_MAX_AUTO_N,
+} from './ks.js';
 export type { KsResult, KsOptions } from './ks.js';
 export { kolmogn, kstwoSf, kstwoCdf } from './kstwo.js';
 export { smirnov } from './smirnov.js';
 export { chiSquareTest, zTest } from './chisquare.js';
 export type { ChiSquareResult, ZTestResult } from './chisquare.js';
 export { chi2Sf, gammaincc, lgamma, ndtr, erf, erfc } from './special.js';
-export { wassersteinDistance, wassersteinNormalized, populationStd, WASSERSTEIN_MIN_STD } from './wasserstein.js';
+export {
+  wassersteinDistance,
+  wassersteinNormalized,
+  populationStd,
+  WASSERSTEIN_MIN_STD,
+} from './wasserstein.js';
 export {
   psiFromShares,
   psiReferenceDeciles,

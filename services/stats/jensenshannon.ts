@@ -18,7 +18,11 @@ function relEntr(x: number, y: number): number {
  * normalized by its own sum, exactly as scipy does (so unnormalized counts are accepted).
  * `base` changes the logarithm (default: natural log, distance ≤ √ln 2).
  */
-export function jensenShannonDistance(p0: readonly number[], q0: readonly number[], base?: number): number {
+export function jensenShannonDistance(
+  p0: readonly number[],
+  q0: readonly number[],
+  base?: number,
+): number {
   if (p0.length !== q0.length) throw new RangeError('jensenShannonDistance: length mismatch');
   const ps = npSum(p0);
   const qs = npSum(q0);

@@ -93,7 +93,8 @@ function attemptExact(n1: number, n2: number, g: number, d0: number): [boolean, 
   const h = roundHalfEven(d0 * lcm);
   const d = (h * 1.0) / lcm;
   if (h === 0) return [true, d, 1.0];
-  const prob = n1 === n2 ? computeProbOutsideSquare(n1, h) : computeOuterProbInsideMethod(n1, n2, g, h);
+  const prob =
+    n1 === n2 ? computeProbOutsideSquare(n1, h) : computeOuterProbInsideMethod(n1, n2, g, h);
   // scipy traps over/invalid float errors and rejects probabilities outside [0, 1]; non-finite
   // values are the JavaScript equivalent of the trapped errors.
   if (!Number.isFinite(prob) || !(prob >= 0 && prob <= 1)) return [false, d, prob];
@@ -106,7 +107,11 @@ function attemptExact(n1: number, n2: number, g: number, d0: number): [boolean, 
  * Any NaN in either sample, or an empty sample, gives `{statistic: NaN, pValue: NaN}` (scipy's
  * nan_policy='propagate' and small-sample behaviour). ±Infinity is ordered like any other value.
  */
-export function ks2samp(a: ArrayLike<number>, b: ArrayLike<number>, options: KsOptions = {}): KsResult {
+export function ks2samp(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  options: KsOptions = {},
+): KsResult {
   const requested = options.method ?? 'auto';
   const n1 = a.length;
   const n2 = b.length;

@@ -24,13 +24,13 @@ const PI_FOUR = Math.PI ** 4;
 const PI_SIX = Math.PI ** 6;
 // B_{2j}/(2j)/(2j-1) for j = 8..1 (Stirling series), highest order first as for np.polyval.
 const STIRLING_COEFFS = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3,
-  8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4,
-  -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  -0.029550653594771242, 0.00641025641025641, -0.0019175269175269176, 0.0008417508417508417,
+  -0.0005952380952380953, 0.0007936507936507937, -0.002777777777777778, 0.08333333333333333,
 ];
 
 const clip01 = (p: number): number => (p < 0 ? 0 : p > 1 ? 1 : p);
-const pick = (cdfProb: number, sfProb: number, cdf: boolean): number => clip01(cdf ? cdfProb : sfProb);
+const pick = (cdfProb: number, sfProb: number, cdf: boolean): number =>
+  clip01(cdf ? cdfProb : sfProb);
 
 function polyval(coeffs: readonly number[], x: number): number {
   let y = 0;
@@ -50,7 +50,8 @@ function matmul(a: Float64Array, b: Float64Array, m: number): Float64Array<Array
     for (let k = 0; k < m; k++) {
       const aik = a[i * m + k] as number;
       if (aik === 0) continue;
-      for (let j = 0; j < m; j++) out[i * m + j] = (out[i * m + j] as number) + aik * (b[k * m + j] as number);
+      for (let j = 0; j < m; j++)
+        out[i * m + j] = (out[i * m + j] as number) + aik * (b[k * m + j] as number);
     }
   }
   return out;
@@ -114,7 +115,13 @@ function kolmognDMTW(n: number, d: number): number {
   return clip01(p);
 }
 
-function pomeranzJ1J2(i: number, n: number, ll: number, ceilf: number, roundf: number): [number, number] {
+function pomeranzJ1J2(
+  i: number,
+  n: number,
+  ll: number,
+  ceilf: number,
+  roundf: number,
+): [number, number] {
   let j1: number;
   let j2: number;
   if (i === 0) {
@@ -168,13 +175,14 @@ function kolmognPomeranz(n: number, x: number): number {
   V1[0] = 1;
   let V0s = 0;
   let V1s = 0;
-  let [j1, j2] = pomeranzJ1J2(0, n, ll, ceilf, roundf);
+  let [j1] = pomeranzJ1J2(0, n, ll, ceilf, roundf);
   for (let i = 1; i < 2 * n + 2; i++) {
     const k1 = j1;
     [V0, V1] = [V1, V0];
     [V0s, V1s] = [V1s, V0s];
     V1.fill(0.0);
-    [j1, j2] = pomeranzJ1J2(i, n, ll, ceilf, roundf);
+    const [nextJ1, j2] = pomeranzJ1J2(i, n, ll, ceilf, roundf);
+    j1 = nextJ1;
     const pwrs = i === 1 || i === 2 * n + 1 ? gpower : i % 2 ? twogpower : onem2gpower;
     const ln2 = j2 - k1 + 1;
     if (ln2 > 0) {
@@ -255,7 +263,7 @@ function kolmognPelzGood(n: number, x: number): number {
     for (let i = 0; i < 4; i++) K[i] = (K[i] as number) * qpower + (coeffs[i] as number);
   }
   const denoms = [z, 6 * zfour, 72 * z ** 7, 6480 * z ** 10];
-  for (let i = 0; i < 4; i++) K[i] = (((K[i] as number) * q) * SQRT2PI) / (denoms[i] as number);
+  for (let i = 0; i < 4; i++) K[i] = ((K[i] as number) * q * SQRT2PI) / (denoms[i] as number);
 
   q = Math.exp(-PI_SQUARED / 2 / zsquared);
   const sqrt3z = SQRT3 * z;

@@ -44,8 +44,14 @@ function pairwise(a: ArrayLike<number>, start: number, n: number): number {
     for (; i < n - (n % 8); i += 8) {
       for (let j = 0; j < 8; j++) r[j] = (r[j] as number) + (a[start + i + j] as number);
     }
-    const r0 = r[0] as number, r1 = r[1] as number, r2 = r[2] as number, r3 = r[3] as number;
-    const r4 = r[4] as number, r5 = r[5] as number, r6 = r[6] as number, r7 = r[7] as number;
+    const r0 = r[0] as number,
+      r1 = r[1] as number,
+      r2 = r[2] as number,
+      r3 = r[3] as number;
+    const r4 = r[4] as number,
+      r5 = r[5] as number,
+      r6 = r[6] as number,
+      r7 = r[7] as number;
     let res = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
     for (; i < n; i++) res += a[start + i] as number;
     return res;

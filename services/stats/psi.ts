@@ -48,7 +48,10 @@ export function psiFromAccumulators(reference: PsiAccumulator, current: PsiAccum
 }
 
 /** One-shot `referenceDeciles` PSI of two samples (non-finite values ignored). */
-export function psiReferenceDeciles(reference: ArrayLike<number>, current: ArrayLike<number>): number {
+export function psiReferenceDeciles(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+): number {
   const ref = buildDecileReference(reference);
   const cur = newCurrentAccumulator(ref);
   for (let i = 0; i < current.length; i++) cur.add(current[i] as number);

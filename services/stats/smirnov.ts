@@ -28,7 +28,7 @@ const SMIRNOV_MAX_COMPUTE_N = 1000000;
 const SM_UPPER_MAX_TERMS = 3;
 const SM_UPPERSUM_MIN_N = 10;
 const SM_MAX_EXPONENT = 960;
-const MINLOG = -7.451332191019412076235e2;
+const MINLOG = -745.1332191019412;
 const EPS = Number.EPSILON;
 
 function modNX(n: number, x: number): { alpha: number; nxfloor: number; nx: number } {

@@ -54,7 +54,11 @@ const P_VALUE_METHODS: ReadonlySet<DriftMethod> = new Set(['ks', 'chiSquare', 'z
  * @param referenceSize rows in the reference sample (after dropping missing values)
  * @param distinctValues distinct non-missing values in reference ∪ current (Evidently counts both)
  */
-export function chooseMethod(kind: ColumnKind, referenceSize: number, distinctValues: number): DriftMethod {
+export function chooseMethod(
+  kind: ColumnKind,
+  referenceSize: number,
+  distinctValues: number,
+): DriftMethod {
   if (referenceSize <= SMALL_REFERENCE_MAX_ROWS) {
     if (kind === 'numeric' && distinctValues > CONTINUOUS_MIN_DISTINCT) return 'ks';
     return distinctValues > BINARY_MAX_DISTINCT ? 'chiSquare' : 'z';
@@ -245,7 +249,9 @@ export function compareDatasets(
     const cur = current[name];
     const kind = kinds[name] as ColumnKind;
     if (ref === undefined || cur === undefined) {
-      throw new RangeError(`compareDatasets: column '${name}' missing from ${ref === undefined ? 'reference' : 'current'}`);
+      throw new RangeError(
+        `compareDatasets: column '${name}' missing from ${ref === undefined ? 'reference' : 'current'}`,
+      );
     }
     const col = options.columns?.[name] ?? {};
     const result = compareColumn(ref, cur, kind, {
@@ -259,7 +265,12 @@ export function compareDatasets(
   const driftedShare = names.length === 0 ? 0 : driftedCount / names.length;
   return {
     features,
-    dataset: { driftedShare, driftedCount, threshold, drifted: names.length > 0 && driftedShare >= threshold },
+    dataset: {
+      driftedShare,
+      driftedCount,
+      threshold,
+      drifted: names.length > 0 && driftedShare >= threshold,
+    },
   };
 }
 
@@ -268,7 +279,8 @@ function clean(values: ColumnValues, kind: ColumnKind): Category[] {
   for (const v of values) {
     if (isMissing(v)) continue;
     if (kind === 'numeric') {
-      if (typeof v !== 'number') throw new TypeError('compareColumn: numeric column holds a non-number');
+      if (typeof v !== 'number')
+        throw new TypeError('compareColumn: numeric column holds a non-number');
       if (!Number.isFinite(v)) continue;
     } else if (typeof v === 'number' && !Number.isFinite(v)) {
       continue;

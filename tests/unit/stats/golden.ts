@@ -13,7 +13,10 @@ export function num(v: FixtureNumber): number {
 }
 
 export function loadFixture<T>(name: string): { cases: T[]; versions: Record<string, string> } {
-  return JSON.parse(readFileSync(FIXTURES + name, 'utf8')) as { cases: T[]; versions: Record<string, string> };
+  return JSON.parse(readFileSync(FIXTURES + name, 'utf8')) as {
+    cases: T[];
+    versions: Record<string, string>;
+  };
 }
 
 /** Relative error with an absolute floor (values near 0 compare absolutely). */
@@ -26,9 +29,18 @@ export function relErr(actual: number, expected: number, absTol: number): number
 }
 
 /** Asserts |actual − expected| ≤ max(rel·|expected|, abs); NaN matches NaN, ±∞ must be equal. */
-export function expectClose(actual: number, expected: number, rel: number, abs = 1e-300, label = ''): void {
+export function expectClose(
+  actual: number,
+  expected: number,
+  rel: number,
+  abs = 1e-300,
+  label = '',
+): void {
   const err = relErr(actual, expected, abs);
-  expect(err, `${label}: actual ${actual} expected ${expected} (rel err ${err})`).toBeLessThanOrEqual(rel);
+  expect(
+    err,
+    `${label}: actual ${actual} expected ${expected} (rel err ${err})`,
+  ).toBeLessThanOrEqual(rel);
 }
 
 /** Tolerances required by the brief: statistics 1e-9 relative, p-values 1e-6 relative. */

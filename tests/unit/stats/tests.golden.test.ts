@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest, zTest } from '../../../services/stats/chisquare.js';
 import { chi2Sf } from '../../../services/stats/special.js';
-import { P_ABS, P_REL, STAT_REL, expectClose, loadFixture, num, type FixtureNumber } from './golden.js';
+import {
+  P_ABS,
+  P_REL,
+  STAT_REL,
+  expectClose,
+  loadFixture,
+  num,
+  type FixtureNumber,
+} from './golden.js';
 
 interface Chi2Case {
   x: FixtureNumber;
@@ -30,7 +38,8 @@ const ztest = loadFixture<ZCase>('ztest.json');
 
 describe('chi2Sf vs scipy.stats.chi2.sf', () => {
   it(`matches to 1e-9 relative on ${chi2.cases.length} (x, df) points`, () => {
-    for (const c of chi2.cases) expectClose(chi2Sf(num(c.x), c.df), num(c.sf), 1e-9, P_ABS, `x=${c.x} df=${c.df}`);
+    for (const c of chi2.cases)
+      expectClose(chi2Sf(num(c.x), c.df), num(c.sf), 1e-9, P_ABS, `x=${c.x} df=${c.df}`);
   });
 });
 

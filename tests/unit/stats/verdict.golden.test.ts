@@ -18,7 +18,8 @@ const verdicts = loadFixture<VerdictCase>('verdicts.json');
 describe("compareColumn's default verdict vs Evidently's default stattest", () => {
   it('covers every default method', () => {
     const methods = new Set(verdicts.cases.map((c) => c.method));
-    for (const m of ['ks', 'chiSquare', 'z', 'wasserstein', 'jensenShannon']) expect(methods.has(m as DriftMethod)).toBe(true);
+    for (const m of ['ks', 'chiSquare', 'z', 'wasserstein', 'jensenShannon'])
+      expect(methods.has(m as DriftMethod)).toBe(true);
   });
 
   it.each(verdicts.cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
