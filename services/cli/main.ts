@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VigilError, errorMessage } from '../common/errors.js';
+import { registerDrift } from './drift.js';
 import { registerMigrate } from './migrate.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
@@ -20,6 +21,7 @@ registerSchemas(program);
 registerReplay(program);
 registerTail(program);
 registerRun(program);
+registerDrift(program);
 
 try {
   await program.parseAsync(process.argv);
