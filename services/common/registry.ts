@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DecodeError, VigilError, errorMessage } from './errors.js';
 
 export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
@@ -41,20 +41,47 @@ export class AvroCodec {
   }
 
   /**
-   * Registers `schema` (an .avsc string) under `<topic>-value` and returns its id. The subject's
-   * compatibility is set to BACKWARD the first time, so an incompatible change is refused.
+   * Registers `schema` (an .avsc string) under `<topic>-value` and returns its id, with the
+   * subject's compatibility set to BACKWARD so that an incompatible change is refused.
+   *
+   * Done with plain HTTP rather than the client library's `register`: the library insists that
+   * the subject's level already equals BACKWARD, and Apicurio reports NONE for a subject whose
+   * level was never set (e.g. a process died between registering and setting it), which would
+   * lock every later registration out. Setting the level before and after is idempotent.
    */
   async register(topic: string, schema: string): Promise<number> {
+    const subject = subjectFor(topic);
+    const base = `${this.url}/subjects/${encodeURIComponent(subject)}`;
+    const headers = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+    const setLevel = async (mustExist: boolean): Promise<void> => {
+      const res = await fetch(`${this.url}/config/${encodeURIComponent(subject)}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ compatibility: 'BACKWARD' }),
+      });
+      if (!res.ok && (mustExist || res.status !== 404))
+        throw new RegistryError(`setting BACKWARD compatibility on ${subject} at ${this.url} failed: HTTP ${res.status} ${await res.text()}`, {
+          retriable: res.status >= 500,
+          context: { subject },
+        });
+    };
     try {
-      const { id } = await this.registry.register(
-        { type: SchemaType.AVRO, schema },
-        { subject: subjectFor(topic) },
-      );
-      return id;
+      await setLevel(false);
+      const res = await fetch(`${base}/versions`, { method: 'POST', headers, body: JSON.stringify({ schema }) });
+      const body = await res.text();
+      if (!res.ok)
+        throw new RegistryError(`registering ${subject} at ${this.url} failed: HTTP ${res.status} ${body}`, {
+          retriable: res.status >= 500,
+          context: { subject, status: res.status },
+        });
+      await setLevel(true);
+      return (JSON.parse(body) as { id: number }).id;
     } catch (err) {
-      throw new RegistryError(`registering ${subjectFor(topic)} at ${this.url} failed: ${errorMessage(err)}`, {
+      if (err instanceof RegistryError) throw err;
+      throw new RegistryError(`registering ${subject} at ${this.url} failed: ${errorMessage(err)}`, {
+        retriable: true,
         cause: err,
-        context: { subject: subjectFor(topic) },
+        context: { subject },
       });
     }
   }

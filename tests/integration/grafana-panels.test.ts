@@ -9,6 +9,7 @@
  * The rows come from one function (`produceWindowMetrics`): switch it to the real metrics service's
  * output when that exists; the checks only need the WindowMetrics records.
  */
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,8 +41,18 @@ const OLD_VERSION = 'v0';
 
 /** The one data-producing step: WindowMetrics records as the metrics service would publish them. */
 async function produceWindowMetrics(): Promise<WindowMetricsRecord[]> {
-  const inRange = syntheticWindowMetrics({ models: MODELS, versions: VERSIONS, windows: WINDOWS, startMs: START_MS });
-  const old = syntheticWindowMetrics({ models: [MODELS[0]!], versions: [OLD_VERSION], windows: 3, startMs: START_MS - 86_400_000 });
+  const inRange = syntheticWindowMetrics({
+    models: MODELS,
+    versions: VERSIONS,
+    windows: WINDOWS,
+    startMs: START_MS,
+  });
+  const old = syntheticWindowMetrics({
+    models: [MODELS[0]!],
+    versions: [OLD_VERSION],
+    windows: 3,
+    startMs: START_MS - 86_400_000,
+  });
   return [...inRange, ...old];
 }
 
@@ -58,8 +69,15 @@ const dashboards: Dashboard[] = loadDashboards(DASHBOARDS_DIR);
 
 async function run(sql: string): Promise<Result> {
   const rs = await ch.query({ query: retargetDatabase(sql, db), format: 'JSON' });
-  const body = (await rs.json()) as { meta: Array<{ name: string; type: string }>; data: Array<Record<string, unknown>> };
-  return { columns: body.meta.map((m) => m.name), types: body.meta.map((m) => m.type), rows: body.data };
+  const body = (await rs.json()) as {
+    meta: Array<{ name: string; type: string }>;
+    data: Array<Record<string, unknown>>;
+  };
+  return {
+    columns: body.meta.map((m) => m.name),
+    types: body.meta.map((m) => m.type),
+    rows: body.data,
+  };
 }
 
 function ctx(vars: RenderContext['vars']): RenderContext {
@@ -69,7 +87,11 @@ function ctx(vars: RenderContext['vars']): RenderContext {
 beforeAll(async () => {
   ({ db, ch } = await freshDatabase('it_grafana'));
   metrics = await produceWindowMetrics();
-  await ch.insert({ table: `${db}.window_metrics`, values: windowMetricsRows(metrics), format: 'JSONEachRow' });
+  await ch.insert({
+    table: `${db}.window_metrics`,
+    values: windowMetricsRows(metrics),
+    format: 'JSONEachRow',
+  });
 });
 
 afterAll(async () => {
@@ -87,11 +109,34 @@ describe('dashboard files', () => {
     expect(new Set(dashboards.map((d) => d.uid)).size).toBe(dashboards.length);
   });
 
+  it('provisioning: the ClickHouse data source the dashboards use, and the folder docker-compose mounts', () => {
+    // No YAML parser among the dependencies: the few keys are matched line by line.
+    const ds = readFileSync(
+      join(ROOT, 'infra/grafana/provisioning/datasources/clickhouse.yml'),
+      'utf8',
+    );
+    expect(ds).toMatch(/^\s+uid: vigil-clickhouse\n\s+type: grafana-clickhouse-datasource$/m);
+    expect(ds).toMatch(/^\s+host: 127\.0\.0\.1$/m);
+    expect(ds).toMatch(/^\s+port: 8123\n\s+protocol: http$/m);
+    const provider = readFileSync(
+      join(ROOT, 'infra/grafana/provisioning/dashboards/vigil.yml'),
+      'utf8',
+    );
+    const path = /^\s+path: (\S+)$/m.exec(provider)?.[1];
+    expect(path).toBe('/var/lib/grafana/dashboards');
+    const compose = readFileSync(join(ROOT, 'infra/docker-compose.yml'), 'utf8');
+    expect(compose).toContain(`./grafana/dashboards:${path}`);
+    expect(compose).toContain('./grafana/provisioning:/etc/grafana/provisioning');
+  });
+
   it('points every SQL panel at the provisioned ClickHouse data source', () => {
     for (const d of dashboards)
       for (const p of d.panels.filter((x) => x.type !== 'row')) {
         const ds = p.datasource as { type?: string; uid?: string } | undefined;
-        expect(ds, `${d.file}: ${String(p.title)}`).toEqual({ type: 'grafana-clickhouse-datasource', uid: 'vigil-clickhouse' });
+        expect(ds, `${d.file}: ${String(p.title)}`).toEqual({
+          type: 'grafana-clickhouse-datasource',
+          uid: 'vigil-clickhouse',
+        });
       }
   });
 });
@@ -110,7 +155,15 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string[]>> = {
     'Average latency': ['time', 'version', 'latency_mean_ms'],
     'p95 latency': ['time', 'version', 'latency_p95_ms'],
     'Low-confidence share': ['time', 'version', 'low_confidence_share'],
-    'Last window per version': ['version', 'window_end', 'predictions', 'qps', 'error_rate', 'latency_p95_ms', 'confidence_mean'],
+    'Last window per version': [
+      'version',
+      'last_window_end',
+      'predictions',
+      'qps',
+      'error_rate',
+      'latency_p95_ms',
+      'confidence_mean',
+    ],
     'Confidence distribution ($version)': ['confidence', 'predictions'],
     'Predicted labels': ['label', 'predictions'],
   },
@@ -137,7 +190,8 @@ describe('every dashboard query runs on real ClickHouse', () => {
       for (const q of panelQueries(d)) {
         const runs: RenderContext['vars'][] = [vars];
         // A repeated panel runs once per value of its variable, with that single value.
-        if (q.repeat) for (const value of [vars[q.repeat]].flat()) runs.push({ ...vars, [q.repeat]: value! });
+        if (q.repeat)
+          for (const value of [vars[q.repeat]].flat()) runs.push({ ...vars, [q.repeat]: value! });
         for (const vs of runs) {
           const r = await run(renderSql(q.sql, ctx(vs)));
           expect(r.columns, `${d.file}: ${q.source}`).toEqual(expected[q.source]);
@@ -156,7 +210,11 @@ const health = dashboards.find((d) => d.uid === 'vigil-model-health');
 /** The windows a panel sees: the selected model and versions, inside the time range. */
 function selected(model: string, versions: string[]): WindowMetricsRecord[] {
   return metrics.filter(
-    (m) => m.modelId === model && versions.includes(m.modelVersion) && m.windowStart >= START_MS && m.windowStart <= END_MS,
+    (m) =>
+      m.modelId === model &&
+      versions.includes(m.modelVersion) &&
+      m.windowStart >= START_MS &&
+      m.windowStart <= END_MS,
   );
 }
 
@@ -175,22 +233,38 @@ function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /** Expected value of each time-series panel for one (interval, version) group of windows. */
-const timeSeriesPanels: Record<string, { column: string; value: (ws: WindowMetricsRecord[]) => number }> = {
+const timeSeriesPanels: Record<
+  string,
+  { column: string; value: (ws: WindowMetricsRecord[]) => number }
+> = {
   QPS: { column: 'qps', value: (ws) => sum(ws.map((w) => w.qps)) / ws.length },
-  'Error rate': { column: 'error_rate', value: (ws) => sum(ws.map((w) => w.errorCount)) / sum(ws.map((w) => w.count)) },
+  'Error rate': {
+    column: 'error_rate',
+    value: (ws) => sum(ws.map((w) => w.errorCount)) / sum(ws.map((w) => w.count)),
+  },
   'Average latency': {
     column: 'latency_mean_ms',
-    value: (ws) => sum(ws.map((w) => (w.latencyMean ?? 0) * w.count)) / sum(ws.filter((w) => w.latencyMean !== null).map((w) => w.count)),
+    value: (ws) =>
+      sum(ws.map((w) => (w.latencyMean ?? 0) * w.count)) /
+      sum(ws.filter((w) => w.latencyMean !== null).map((w) => w.count)),
   },
-  'p95 latency': { column: 'latency_p95_ms', value: (ws) => Math.max(...ws.map((w) => w.latencyP95 ?? -Infinity)) },
+  'p95 latency': {
+    column: 'latency_p95_ms',
+    value: (ws) => Math.max(...ws.map((w) => w.latencyP95 ?? -Infinity)),
+  },
   'Low-confidence share': {
     column: 'low_confidence_share',
-    value: (ws) => sum(ws.map((w) => w.lowConfidenceCount)) / sum(ws.map((w) => sum(w.confidenceHistogram))),
+    value: (ws) =>
+      sum(ws.map((w) => w.lowConfidenceCount)) / sum(ws.map((w) => sum(w.confidenceHistogram))),
   },
 };
 
 /** The other panels, each checked by its own test below. */
-const otherPanels = ['Last window per version', 'Confidence distribution ($version)', 'Predicted labels'];
+const otherPanels = [
+  'Last window per version',
+  'Confidence distribution ($version)',
+  'Predicted labels',
+];
 const cols = EXPECTED_COLUMNS['model-health.json']!;
 
 describe.runIf(health)('model health dashboard on real ClickHouse', () => {
@@ -232,7 +306,10 @@ describe.runIf(health)('model health dashboard on real ClickHouse', () => {
       expect(cols[title]).toEqual(r.columns);
       expect(r.types[0]).toBe('DateTime');
       expect(r.types[2]).toMatch(/Float64|UInt64|Int64/);
-      const expected = groupBy(selected(model, VERSIONS), (w) => `${bucketOf(w.windowStart)}|${w.modelVersion}`);
+      const expected = groupBy(
+        selected(model, VERSIONS),
+        (w) => `${bucketOf(w.windowStart)}|${w.modelVersion}`,
+      );
       expect(r.rows.length).toBe(expected.size);
       expect(r.rows.length).toBe((WINDOWS / (INTERVAL_MS / WINDOW_MS)) * VERSIONS.length);
       for (const row of r.rows) {
@@ -258,7 +335,9 @@ describe.runIf(health)('model health dashboard on real ClickHouse', () => {
       expect(Number(row.error_rate)).toBeCloseTo(last.errorRate, 12);
       expect(Number(row.latency_p95_ms)).toBeCloseTo(last.latencyP95!, 9);
       expect(Number(row.confidence_mean)).toBeCloseTo(last.confidenceMean!, 12);
-      expect(String(row.window_end)).toBe(new Date(last.windowEnd).toISOString().slice(0, 19).replace('T', ' '));
+      expect(String(row.last_window_end)).toBe(
+        new Date(last.windowEnd).toISOString().slice(0, 19).replace('T', ' '),
+      );
     }
   });
 
@@ -273,7 +352,9 @@ describe.runIf(health)('model health dashboard on real ClickHouse', () => {
       expect(r.rows[7]!.confidence).toBe('0.35-0.4');
       expect(r.rows[19]!.confidence).toBe('0.95-1');
       const ws = selected(model, versions);
-      const bins = Array.from({ length: 20 }, (_, i) => sum(ws.map((w) => w.confidenceHistogram[i] ?? 0)));
+      const bins = Array.from({ length: 20 }, (_, i) =>
+        sum(ws.map((w) => w.confidenceHistogram[i] ?? 0)),
+      );
       expect(r.rows.map((x) => Number(x.predictions))).toEqual(bins);
       expect(sum(bins)).toBeGreaterThan(0);
     }
@@ -285,13 +366,23 @@ describe.runIf(health)('model health dashboard on real ClickHouse', () => {
     expect(r.columns).toEqual(cols['Predicted labels']);
     const ws = selected(model, VERSIONS);
     const want = new Map<string, number>();
-    for (const w of ws) for (const l of w.labelCounts) want.set(l.label, (want.get(l.label) ?? 0) + l.count);
-    expect(r.rows.map((x) => [x.label, Number(x.predictions)])).toEqual([...want.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+    for (const w of ws)
+      for (const l of w.labelCounts) want.set(l.label, (want.get(l.label) ?? 0) + l.count);
+    expect(r.rows.map((x) => [x.label, Number(x.predictions)])).toEqual(
+      [...want.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    );
   });
 
   it('every panel returns nothing for a time range without windows (the time filter is applied)', async () => {
     for (const q of queries) {
-      const r = await run(renderSql(q.sql, { fromMs: START_MS - 7 * 86_400_000, toMs: START_MS - 6 * 86_400_000, intervalMs: INTERVAL_MS, vars: { model, version: VERSIONS } }));
+      const r = await run(
+        renderSql(q.sql, {
+          fromMs: START_MS - 7 * 86_400_000,
+          toMs: START_MS - 6 * 86_400_000,
+          intervalMs: INTERVAL_MS,
+          vars: { model, version: VERSIONS },
+        }),
+      );
       expect(r.rows, q.source).toHaveLength(0);
     }
   });

@@ -37,6 +37,15 @@ function promtool(...args: string[]): { code: number | null; out: string } {
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+/** Replaces the first occurrence of `from` outside comments (in an expr or a for). */
+function mutateRules(rules: string, from: string, to: string): string {
+  const lines = rules.split('\n');
+  const i = lines.findIndex((l) => !/^\s*#/.test(l) && l.includes(from));
+  if (i < 0) throw new Error(`the rules contain no "${from}" outside comments`);
+  lines[i] = lines[i]!.replace(from, to);
+  return lines.join('\n');
+}
+
 describe('promtool', () => {
   it('check config accepts infra/prometheus/prometheus.yml and its rule file', () => {
     const r = promtool('check', 'config', CONFIG);
@@ -60,22 +69,31 @@ describe('promtool', () => {
 
   it('test rules: the unit tests fail when a threshold or a duration is changed', () => {
     const rules = readFileSync(RULES, 'utf8');
+    // Each threshold moved a little either way, and each `for` changed (first occurrence).
     const mutations: Array<[string, string]> = [
-      ['< 0.6', '< 0.55'],
-      ['> 500', '> 800'],
-      ['> 0.05', '> 0.1'],
-      ['> 10000', '> 20000'],
-      ['for: 10m', 'for: 15m'],
+      ['< 0.6', '< 0.58'],
+      ['< 0.6', '<= 0.6'],
+      ['> 500', '> 520'],
+      ['> 500', '>= 500'],
+      ['> 0.05', '> 0.07'],
+      ['> 0.05', '>= 0.05'],
+      ['> 10000', '> 10002'],
+      ['> 10000', '>= 10000'],
+      ['vigil_dlq_records_total[5m])) > 0', 'vigil_dlq_records_total[5m])) > 0.2'],
+      ['for: 2m', 'for: 3m'],
+      ['for: 5m', 'for: 4m'],
+      ['for: 10m', 'for: 9m'],
     ];
     const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-'));
     try {
       mkdirSync(join(dir, 'tests'));
       copyFileSync(RULE_TESTS, join(dir, 'tests', 'vigil-rules.test.yml'));
       for (const [from, to] of mutations) {
-        expect(rules, `the rules contain "${from}"`).toContain(from);
-        writeFileSync(join(dir, 'vigil-rules.yml'), rules.replace(from, to));
+        writeFileSync(join(dir, 'vigil-rules.yml'), mutateRules(rules, from, to));
         const r = promtool('test', 'rules', join(dir, 'tests', 'vigil-rules.test.yml'));
-        expect(r.code, `with "${from}" -> "${to}" the unit tests should fail:\n${r.out}`).not.toBe(0);
+        expect(r.code, `with "${from}" -> "${to}" the unit tests should fail:\n${r.out}`).not.toBe(
+          0,
+        );
         expect(r.out).toMatch(/FAILED/);
       }
       // And the unchanged rules, copied the same way, pass (the copy itself is sound).
@@ -102,7 +120,14 @@ function freePort(): Promise<number> {
 interface RuleGroup {
   name: string;
   file: string;
-  rules: Array<{ name: string; type: string; health: string; lastError?: string; query: string; duration?: number }>;
+  rules: Array<{
+    name: string;
+    type: string;
+    health: string;
+    lastError?: string;
+    query: string;
+    duration?: number;
+  }>;
 }
 
 describe('a real Prometheus with the repository config', () => {
@@ -118,16 +143,27 @@ describe('a real Prometheus with the repository config', () => {
     base = `http://127.0.0.1:${port}`;
     proc = spawn(
       'prometheus',
-      [`--config.file=${CONFIG}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`],
+      [
+        `--config.file=${CONFIG}`,
+        `--storage.tsdb.path=${dataDir}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     proc.stdout!.on('data', (b: Buffer) => (log += b.toString()));
     proc.stderr!.on('data', (b: Buffer) => (log += b.toString()));
     exited = new Promise((resolve) => proc!.once('exit', () => resolve()));
     try {
-      await waitFor('Prometheus ready', async () => proc!.exitCode === null && (await fetch(`${base}/-/ready`)).ok, 60_000, 250);
+      await waitFor(
+        'Prometheus ready',
+        async () => proc!.exitCode === null && (await fetch(`${base}/-/ready`)).ok,
+        60_000,
+        250,
+      );
     } catch (err) {
-      throw new Error(`${String(err)}\n--- prometheus log ---\n${log.slice(-4000)}`);
+      throw new Error(`${String(err)}\n--- prometheus log ---\n${log.slice(-4000)}`, {
+        cause: err,
+      });
     }
   });
 
@@ -153,7 +189,9 @@ describe('a real Prometheus with the repository config', () => {
     const gs = await groups();
     expect(gs.map((g) => g.name).sort()).toEqual(['vigil-model-health', 'vigil-services']);
     for (const g of gs) expect(g.file).toBe(RULES);
-    const alerts = gs.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => r.name));
+    const alerts = gs.flatMap((g) =>
+      g.rules.filter((r) => r.type === 'alerting').map((r) => r.name),
+    );
     expect(alerts.sort()).toEqual([...ALERTS].sort());
     const low = gs.flatMap((g) => g.rules).find((r) => r.name === 'VigilLowConfidence')!;
     expect(low.query).toContain('< 0.6');

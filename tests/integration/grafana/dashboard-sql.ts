@@ -47,11 +47,19 @@ export function loadDashboards(dir: string): Dashboard[] {
     .map((file) => {
       const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
       const panels = flattenPanels((json.panels as Array<Record<string, unknown>>) ?? []);
-      const list = ((json.templating as { list?: Array<Record<string, unknown>> } | undefined)?.list ?? []) as Array<Record<string, unknown>>;
+      const list = ((json.templating as { list?: Array<Record<string, unknown>> } | undefined)
+        ?.list ?? []) as Array<Record<string, unknown>>;
       const variables = list.map((v) => ({
         name: String(v.name),
         type: String(v.type),
-        query: typeof v.query === 'string' ? v.query : String((v.query as { rawSql?: string; query?: string } | undefined)?.rawSql ?? (v.query as { query?: string } | undefined)?.query ?? ''),
+        query:
+          typeof v.query === 'string'
+            ? v.query
+            : String(
+                (v.query as { rawSql?: string; query?: string } | undefined)?.rawSql ??
+                  (v.query as { query?: string } | undefined)?.query ??
+                  '',
+              ),
         multi: Boolean(v.multi),
         includeAll: Boolean(v.includeAll),
       }));
@@ -61,7 +69,10 @@ export function loadDashboards(dir: string): Dashboard[] {
 
 /** Panels, with the panels of collapsed rows. */
 function flattenPanels(panels: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
-  return panels.flatMap((p) => [p, ...flattenPanels((p.panels as Array<Record<string, unknown>>) ?? [])]);
+  return panels.flatMap((p) => [
+    p,
+    ...flattenPanels((p.panels as Array<Record<string, unknown>>) ?? []),
+  ]);
 }
 
 export function panelQueries(d: Dashboard): DashboardQuery[] {
@@ -71,7 +82,13 @@ export function panelQueries(d: Dashboard): DashboardQuery[] {
     for (const t of (p.targets as Array<Record<string, unknown>>) ?? []) {
       const sql = t.rawSql;
       if (typeof sql !== 'string') continue;
-      out.push({ dashboard: d.file, source: String(p.title), refId: String(t.refId ?? 'A'), sql, ...(typeof p.repeat === 'string' ? { repeat: p.repeat } : {}) });
+      out.push({
+        dashboard: d.file,
+        source: String(p.title),
+        refId: String(t.refId ?? 'A'),
+        sql,
+        ...(typeof p.repeat === 'string' ? { repeat: p.repeat } : {}),
+      });
     }
   }
   return out;
@@ -94,7 +111,10 @@ function formatVar(value: string | string[], format: string | undefined, name: s
   if (values.length === 0) throw new Error(`template variable ${name} has no value`);
   switch (format) {
     case undefined:
-      if (values.length > 1) throw new Error(`multi-value variable ${name} used without a format (use \${${name}:singlequote})`);
+      if (values.length > 1)
+        throw new Error(
+          `multi-value variable ${name} used without a format (use \${${name}:singlequote})`,
+        );
       return values[0]!;
     case 'singlequote':
       return values.map(quote).join(',');
@@ -111,17 +131,23 @@ export function renderSql(sql: string, ctx: RenderContext): string {
   const to = Math.floor(ctx.toMs / 1000);
   const intervalS = Math.max(1, Math.floor(ctx.intervalMs / 1000));
   let out = sql
-    .replace(/\$__timeFilter\(\s*([^)]+?)\s*\)/g, (_, col: string) => `${col} >= toDateTime(${from}) AND ${col} <= toDateTime(${to})`)
+    .replace(
+      /\$__timeFilter\(\s*([^)]+?)\s*\)/g,
+      (_, col: string) => `${col} >= toDateTime(${from}) AND ${col} <= toDateTime(${to})`,
+    )
     .replace(/\$__fromTime\b(?!_)/g, `toDateTime(${from})`)
     .replace(/\$__toTime\b(?!_)/g, `toDateTime(${to})`)
     .replace(/\$__interval_s\b/g, String(intervalS));
-  out = out.replace(/\$\{(\w+)(?::(\w+))?\}|\$(\w+)/g, (whole, braced: string | undefined, format: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare)!;
-    if (name.startsWith('__')) throw new Error(`unsupported macro ${whole}`);
-    const value = ctx.vars[name];
-    if (value === undefined) throw new Error(`unknown template variable ${whole}`);
-    return formatVar(value, format, name);
-  });
+  out = out.replace(
+    /\$\{(\w+)(?::(\w+))?\}|\$(\w+)/g,
+    (whole, braced: string | undefined, format: string | undefined, bare: string | undefined) => {
+      const name = (braced ?? bare)!;
+      if (name.startsWith('__')) throw new Error(`unsupported macro ${whole}`);
+      const value = ctx.vars[name];
+      if (value === undefined) throw new Error(`unknown template variable ${whole}`);
+      return formatVar(value, format, name);
+    },
+  );
   return out;
 }
 

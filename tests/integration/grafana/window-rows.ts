@@ -2,7 +2,9 @@
  * Window-metrics rows for the dashboard test: 2 models x 2 versions x N consecutive one-minute
  * windows, shaped like the metrics service's output (vigil.v1.WindowMetrics) and mapped to
  * ClickHouse rows by the sink's own mapping, so every column is present (ClickHouse 18.16 applies
- * no DEFAULTs to omitted JSONEachRow fields).
+ * no DEFAULTs to omitted JSONEachRow fields). Counts, error counts, the confidence histogram, the
+ * low-confidence count and the label counts agree with each other; the latency sketch is left empty
+ * (no panel reads it).
  *
  * This is the one place the dashboard test gets its data from: to test the panels on rows produced
  * by the real metrics service instead, replace `syntheticWindowMetrics` (keep the return type).
@@ -40,7 +42,12 @@ export function syntheticWindowMetrics(spec: WindowSpec): WindowMetricsRecord[] 
   spec.models.forEach((modelId, mi) => {
     spec.versions.forEach((modelVersion, vi) => {
       // The second version of each model is "worse": slower, more errors, less confident.
-      const base = { qps: 5 + 3 * mi, latency: 20 + 15 * vi, errors: 0.01 + 0.04 * vi, conf: 0.85 - 0.2 * vi };
+      const base = {
+        qps: 5 + 3 * mi,
+        latency: 20 + 15 * vi,
+        errors: 0.01 + 0.04 * vi,
+        conf: 0.85 - 0.2 * vi,
+      };
       for (let w = 0; w < spec.windows; w++) {
         const windowStart = spec.startMs + w * WINDOW_MS;
         const count = Math.round(base.qps * 60 * (0.8 + 0.4 * rand()));
@@ -54,7 +61,9 @@ export function syntheticWindowMetrics(spec: WindowSpec): WindowMetricsRecord[] 
           confSum += c;
           hist[Math.min(CONFIDENCE_BINS - 1, Math.floor(c * CONFIDENCE_BINS))]! += 1;
         }
-        const lowConfidenceCount = hist.slice(0, Math.round(LOW_CONFIDENCE_THRESHOLD * CONFIDENCE_BINS)).reduce((a, b) => a + b, 0);
+        const lowConfidenceCount = hist
+          .slice(0, Math.round(LOW_CONFIDENCE_THRESHOLD * CONFIDENCE_BINS))
+          .reduce((a, b) => a + b, 0);
         const mean = base.latency * (0.9 + 0.2 * rand());
         const fraudShare = 0.1 + 0.05 * rand();
         const fraud = Math.round(ok * fraudShare);
@@ -90,6 +99,9 @@ export function syntheticWindowMetrics(spec: WindowSpec): WindowMetricsRecord[] 
 }
 
 /** The ClickHouse rows (JSONEachRow objects) for window metrics, as the sink writes them. */
-export function windowMetricsRows(metrics: WindowMetricsRecord[], insertedAtMs = Date.now()): Array<Record<string, unknown>> {
+export function windowMetricsRows(
+  metrics: WindowMetricsRecord[],
+  insertedAtMs = Date.now(),
+): Array<Record<string, unknown>> {
   return metrics.map((m) => windowMetricsToRow(m, insertedAtMs));
 }
