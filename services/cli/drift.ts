@@ -1,6 +1,8 @@
+/** `vigil drift …`: drift detection commands. Each sub-command lives in services/cli/drift/. */
 import type { Command } from 'commander';
+import { registerDriftCompare } from './drift/compare-command.js';
 
-/** `vigil drift …` — placeholder until the drift commands land. */
 export function registerDrift(program: Command): void {
-  program.command('drift').description('Drift detection commands (compare).');
+  const drift = program.command('drift').description('Drift detection commands (compare).');
+  registerDriftCompare(drift);
 }

@@ -16,6 +16,7 @@
  *   VIGIL_METRICS_GROUP                consumer group (default vigil-metrics)
  *   VIGIL_METRICS_PORT                 /metrics and /healthz port (default 9464)
  *   VIGIL_METRICS_CONCURRENCY          partitions processed at once (default 3)
+ *   VIGIL_METRICS_SESSION_TIMEOUT_MS   consumer session timeout: how soon a dead instance's partitions move (default 30000)
  */
 import { ConfigReader, loadCommonConfig } from '../common/config.js';
 import { DeadLetterPublisher } from '../common/dlq.js';
@@ -46,6 +47,7 @@ export function loadMetricsConfig(env: Record<string, string | undefined> = proc
     group: r.string('VIGIL_METRICS_GROUP', 'metrics.group', 'vigil-metrics'),
     port: r.int('VIGIL_METRICS_PORT', 'metrics.port', 9464, 0, 65535),
     concurrency: r.int('VIGIL_METRICS_CONCURRENCY', 'metrics.concurrency', 3, 1, 64),
+    sessionTimeoutMs: r.int('VIGIL_METRICS_SESSION_TIMEOUT_MS', 'metrics.sessionTimeoutMs', 30_000, 6_000, 300_000),
   });
 }
 
@@ -67,7 +69,7 @@ export async function main(): Promise<void> {
   const dlq = new DeadLetterPublisher(producer, codec, cfg.topics.dlq, 'metrics');
   await dlq.init();
   const gauges = new WindowGauges(telemetry.registry, mc.gaugeSeries);
-  const consumer = kafka.consumer({ groupId: mc.group, sessionTimeout: 30_000, heartbeatInterval: 3_000, readUncommitted: false });
+  const consumer = kafka.consumer({ groupId: mc.group, sessionTimeout: mc.sessionTimeoutMs, heartbeatInterval: Math.floor(mc.sessionTimeoutMs / 10), readUncommitted: false });
   await consumer.connect();
   const runner = new TransactionalRunner({
     service: 'metrics',

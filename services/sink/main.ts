@@ -5,6 +5,7 @@
  *   VIGIL_SINK_GROUP             consumer group (default vigil-sink)
  *   VIGIL_SINK_PORT              /metrics and /healthz port (default 9467)
  *   VIGIL_SINK_CONCURRENCY       partitions processed at once (default 3)
+ *   VIGIL_SINK_SESSION_TIMEOUT_MS consumer session timeout (default 30000)
  */
 import { createClickHouse } from '../common/clickhouse.js';
 import { ConfigReader, loadCommonConfig } from '../common/config.js';
@@ -25,13 +26,14 @@ export async function main(): Promise<void> {
     group: r.string('VIGIL_SINK_GROUP', 'sink.group', 'vigil-sink'),
     port: r.int('VIGIL_SINK_PORT', 'sink.port', 9467, 0, 65535),
     concurrency: r.int('VIGIL_SINK_CONCURRENCY', 'sink.concurrency', 3, 1, 64),
+    sessionTimeoutMs: r.int('VIGIL_SINK_SESSION_TIMEOUT_MS', 'sink.sessionTimeoutMs', 30_000, 6_000, 300_000),
   });
   const log = createLogger('vigil-sink', cfg.logLevel);
   const telemetry = createTelemetry('sink');
   await telemetry.listen(sc.port);
   const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: `${cfg.kafkaClientId}-sink`, logger: log });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const consumer = kafka.consumer({ groupId: sc.group, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const consumer = kafka.consumer({ groupId: sc.group, sessionTimeout: sc.sessionTimeoutMs, heartbeatInterval: Math.floor(sc.sessionTimeoutMs / 10), readUncommitted: false });
   const codec = new AvroCodec(cfg.registryUrl);
   const clickhouse = createClickHouse({
     url: cfg.clickhouseUrl,

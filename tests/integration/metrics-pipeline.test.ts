@@ -140,15 +140,26 @@ async function setUpRun(name: string, partitions: number): Promise<Run> {
     VIGIL_METRICS_PORT: '0',
     VIGIL_SINK_PORT: '0',
     VIGIL_SINK_RAW_SAMPLE_RATE: '0',
+    // A killed instance's partitions move after the session timeout: keep it at the broker's minimum.
+    VIGIL_METRICS_SESSION_TIMEOUT_MS: '6000',
+    VIGIL_SINK_SESSION_TIMEOUT_MS: '6000',
   };
   const run: Run = { db, ch, topics, env, procs: [] };
   runs.push(run);
   return run;
 }
 
-async function produce(run: Run, events: InferenceEvent[]): Promise<void> {
+/** Publishes through the SDK; with `perSecond`, paced so that services crash mid-stream. */
+async function produce(run: Run, events: InferenceEvent[], perSecond = Infinity): Promise<void> {
   const monitor = await createMonitor({ brokers: cfg.kafkaBrokers, registryUrl: cfg.registryUrl, topic: run.topics.inference, logger: log });
-  for (const e of events) await monitor.record(e);
+  const start = Date.now();
+  for (let i = 0; i < events.length; i++) {
+    await monitor.record(events[i]!);
+    if (perSecond !== Infinity && i % 500 === 0) {
+      const ahead = start + (i / perSecond) * 1000 - Date.now();
+      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+    }
+  }
   await monitor.close();
 }
 
@@ -218,20 +229,28 @@ describe('metrics service + sink against the real stack', () => {
     const sink = service(run, 'sink', 'sink');
     metrics.start();
     sink.start();
-    // Produce while the services run, and crash them meanwhile.
-    const producing = produce(run, events);
+    // Produce while the services run (paced over ~50 s), and crash each of them 3 times once it
+    // is processing: at a random moment 0.2–2 s after it took its partitions.
+    const producing = produce(run, events, 3000);
     const rand = mulberry32(99);
+    const ready = { metrics: /partition task opened/, sink: /sink running/ };
+    const replays: string[] = [];
     for (let i = 0; i < 3; i++) {
       for (const s of [metrics, sink]) {
-        await new Promise((r) => setTimeout(r, 1500 + rand() * 3000));
+        await s.waitForLog(s === metrics ? ready.metrics : ready.sink);
+        await new Promise((r) => setTimeout(r, 200 + rand() * 1800));
         await s.crash();
-        await new Promise((r) => setTimeout(r, 200 + rand() * 800));
         s.start();
       }
+      await metrics.waitForLog(ready.metrics);
+      replays.push(metrics.log);
     }
     await producing;
     expect(metrics.starts).toBe(4);
     expect(sink.starts).toBe(4);
+    // The restarts really rebuilt state: some partition resumed below records it had processed.
+    const opened = replays.join('\n').split('\n').filter((l) => l.includes('partition task opened')).map((l) => JSON.parse(l) as { committed: number; replayBelow: number });
+    expect(opened.some((o) => o.committed >= 0 && o.replayBelow > o.committed)).toBe(true);
     const rows = await waitForWindows(run, expected.length);
     expectRowsEqual(rows, expected);
     // Raw table (not FINAL) may hold duplicates from redelivered sink batches; they must collapse.

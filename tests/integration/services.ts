@@ -9,6 +9,8 @@ const LOGS = join(ROOT, '.vigil', 'test-logs');
 
 export class ServiceProcess {
   private proc: ChildProcess | null = null;
+  private output = '';
+  private waiters: Array<{ re: RegExp; from: number; resolve: () => void }> = [];
   private exited: Promise<number | null> = Promise.resolve(null);
   starts = 0;
 
@@ -28,9 +30,32 @@ export class ServiceProcess {
     });
     this.proc.stdout!.pipe(log);
     this.proc.stderr!.pipe(log);
+    this.output = '';
+    this.proc.stderr!.on('data', (d: Buffer) => {
+      this.output += d.toString();
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.re.test(this.output)) return true;
+        w.resolve();
+        return false;
+      });
+    });
     this.starts++;
     const p = this.proc;
     this.exited = new Promise((r) => p.once('exit', (code) => r(code)));
+  }
+
+  /** Resolves when this run of the process has logged a line matching `re`. */
+  waitForLog(re: RegExp, timeoutMs = 60_000): Promise<void> {
+    if (re.test(this.output)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${this.label}: no log line matching ${re} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({ re, from: 0, resolve: () => { clearTimeout(t); resolve(); } });
+    });
+  }
+
+  /** Everything this run of the process wrote to stderr (its JSON log). */
+  get log(): string {
+    return this.output;
   }
 
   get running(): boolean {

@@ -54,7 +54,12 @@ export interface DriftCompareOptions {
 }
 
 /** Whether KS is computed for a numeric column whose verdict uses `method`. */
-export function wantsKs(policy: KsPolicy, method: DriftMethod, referenceSize: number, currentSize: number): boolean {
+export function wantsKs(
+  policy: KsPolicy,
+  method: DriftMethod,
+  referenceSize: number,
+  currentSize: number,
+): boolean {
   if (method === 'ks' || policy === 'always') return true;
   if (policy === 'never') return false;
   return Math.max(referenceSize, currentSize) <= KS_MAX_AUTO_N;
@@ -81,7 +86,9 @@ export function compareDatasetsWithKsPolicy(
     const ref = reference[name];
     const cur = current[name];
     if (ref === undefined || cur === undefined) {
-      throw new RangeError(`column '${name}' missing from ${ref === undefined ? 'reference' : 'current'}`);
+      throw new RangeError(
+        `column '${name}' missing from ${ref === undefined ? 'reference' : 'current'}`,
+      );
     }
     const kind = kinds[name] as ColumnKind;
     const result =
@@ -96,7 +103,12 @@ export function compareDatasetsWithKsPolicy(
   const driftedShare = names.length === 0 ? 0 : driftedCount / names.length;
   return {
     features,
-    dataset: { driftedShare, driftedCount, threshold, drifted: names.length > 0 && driftedShare >= threshold },
+    dataset: {
+      driftedShare,
+      driftedCount,
+      threshold,
+      drifted: names.length > 0 && driftedShare >= threshold,
+    },
   };
 }
 
@@ -106,8 +118,11 @@ function compareNumeric(
   options: CompareColumnOptions,
   policy: KsPolicy,
 ): ColumnComparison {
-  if (policy === 'always' || options.method === 'ks') return compareColumn(reference, current, 'numeric', options);
-  return compareNumericWithoutKs(reference, current, options, (method, n, m) => wantsKs(policy, method, n, m));
+  if (policy === 'always' || options.method === 'ks')
+    return compareColumn(reference, current, 'numeric', options);
+  return compareNumericWithoutKs(reference, current, options, (method, n, m) =>
+    wantsKs(policy, method, n, m),
+  );
 }
 
 /**
@@ -127,7 +142,8 @@ export function compareNumericWithoutKs(
   if (cur.length === 0) throw new RangeError('compareColumn: current has no usable values');
   const distinctValues = countDistinct(ref, cur);
   const method = options.method ?? chooseMethod('numeric', ref.length, distinctValues);
-  if (withKs(method, ref.length, cur.length)) return compareColumn(reference, current, 'numeric', options);
+  if (withKs(method, ref.length, cur.length))
+    return compareColumn(reference, current, 'numeric', options);
   const threshold = options.threshold ?? options.thresholds?.[method] ?? DEFAULT_THRESHOLDS[method];
 
   const wasserstein = wassersteinNormalized(ref, cur);

@@ -8,7 +8,12 @@
  * (e.g. a chi-square statistic of +Infinity when the current sample holds a category the reference
  * never saw). Readers must therefore accept `number | null` wherever a statistic is expected.
  */
-import type { ColumnComparison, ColumnKind, DatasetComparison, DriftMethod } from '../../stats/index.js';
+import type {
+  ColumnComparison,
+  ColumnKind,
+  DatasetComparison,
+  DriftMethod,
+} from '../../stats/index.js';
 
 /** A finite number, or null for NaN / ±Infinity. */
 export type JsonNumber = number | null;
