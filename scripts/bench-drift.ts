@@ -89,7 +89,7 @@ async function writeCsv(file: string, side: 'reference' | 'current'): Promise<vo
     const cells = plans.map((p, j) => sample(j, random, p.shift, p.scale).toPrecision(6));
     buffer.push(cells.join(','));
     if (buffer.length === 2000 || r === rows - 1) {
-      if (!out.write(`${buffer.join('\n')}\n`)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(`${buffer.join('\n')}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       buffer = [];
     }
   }

@@ -127,8 +127,8 @@ function compareNumeric(
 
 /**
  * stats' compareColumn(reference, current, 'numeric', options) without the `ks` field — unless
- * `withKs(method, referenceSize, currentSize)` says KS is wanted, in which case it is exactly
- * compareColumn. Mirrors verdict.ts step by step; keep the two in step.
+ * the verdict method is KS or `withKs(method, referenceSize, currentSize)` wants it, in which case
+ * it is exactly compareColumn. Mirrors verdict.ts step by step; keep the two in step.
  */
 export function compareNumericWithoutKs(
   reference: readonly number[],
@@ -142,8 +142,10 @@ export function compareNumericWithoutKs(
   if (cur.length === 0) throw new RangeError('compareColumn: current has no usable values');
   const distinctValues = countDistinct(ref, cur);
   const method = options.method ?? chooseMethod('numeric', ref.length, distinctValues);
-  if (withKs(method, ref.length, cur.length))
+  // A KS verdict needs KS whatever the caller prefers.
+  if (method === 'ks' || withKs(method, ref.length, cur.length)) {
     return compareColumn(reference, current, 'numeric', options);
+  }
   const threshold = options.threshold ?? options.thresholds?.[method] ?? DEFAULT_THRESHOLDS[method];
 
   const wasserstein = wassersteinNormalized(ref, cur);
@@ -187,7 +189,7 @@ export function compareNumericWithoutKs(
       score = psi.evidently;
       break;
     case 'ks':
-      // withKs always wants KS when it is the verdict method; unreachable.
+      // Handled above by delegating to compareColumn; unreachable.
       throw new Error('compareNumericWithoutKs: KS verdict without KS');
   }
   out.verdict = { method, score, threshold, drifted: isDrift(method, score, threshold) };
