@@ -89,11 +89,14 @@ async function writeCsv(file: string, side: 'reference' | 'current'): Promise<vo
     const cells = plans.map((p, j) => sample(j, random, p.shift, p.scale).toPrecision(6));
     buffer.push(cells.join(','));
     if (buffer.length === 2000 || r === rows - 1) {
-      if (!out.write(`${buffer.join('\n')}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      if (!out.write(`${buffer.join('\n')}\n`))
+        await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       buffer = [];
     }
   }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
   renameSync(tmp, file);
 }
 
@@ -112,11 +115,26 @@ interface EvidentlyReport {
   dataset: { driftedCount: number; driftedShare: number };
 }
 
-function timeCli(reference: string, current: string, extra: string[]): { seconds: number; report: CliReport } {
+function timeCli(
+  reference: string,
+  current: string,
+  extra: string[],
+): { seconds: number; report: CliReport } {
   const start = performance.now();
   const r = spawnSync(
     process.execPath,
-    [join(root, 'bin/vigil.js'), 'drift', 'compare', '--reference', reference, '--current', current, '--format', 'json', ...extra],
+    [
+      join(root, 'bin/vigil.js'),
+      'drift',
+      'compare',
+      '--reference',
+      reference,
+      '--current',
+      current,
+      '--format',
+      'json',
+      ...extra,
+    ],
     { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const seconds = (performance.now() - start) / 1000;
@@ -131,22 +149,33 @@ function benchPython(): string {
   if (!existsSync(python)) {
     console.log(`creating ${venv} (pip install -r scripts/golden/requirements.txt) …`);
     execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-    execFileSync(python, ['-m', 'pip', 'install', '-q', '-r', join(root, 'scripts/golden/requirements.txt')], {
-      stdio: 'inherit',
-    });
+    execFileSync(
+      python,
+      ['-m', 'pip', 'install', '-q', '-r', join(root, 'scripts/golden/requirements.txt')],
+      {
+        stdio: 'inherit',
+      },
+    );
   }
   return python;
 }
 
-function timeEvidently(reference: string, current: string): { wallSeconds: number; report: EvidentlyReport } {
+function timeEvidently(
+  reference: string,
+  current: string,
+): { wallSeconds: number; report: EvidentlyReport } {
   const python = benchPython();
   const start = performance.now();
-  const r = spawnSync(python, [join(root, 'scripts/bench_drift_evidently.py'), reference, current], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const r = spawnSync(
+    python,
+    [join(root, 'scripts/bench_drift_evidently.py'), reference, current],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const wallSeconds = (performance.now() - start) / 1000;
   if (r.status !== 0) throw new Error(`bench_drift_evidently.py failed (exit ${r.status})`);
   return { wallSeconds, report: JSON.parse(r.stdout) as EvidentlyReport };
@@ -156,15 +185,18 @@ const fmt = (s: number): string => `${s.toFixed(2)} s`;
 
 const reference = join(dir, `drift-ref-${columns}x${rows}-${seed}.csv`);
 const current = join(dir, `drift-cur-${columns}x${rows}-${seed}.csv`);
-let t = performance.now();
+const t = performance.now();
 await writeCsv(reference, 'reference');
 await writeCsv(current, 'current');
-console.log(`data: ${columns} numeric columns × ${rows} rows per side (${((performance.now() - t) / 1000).toFixed(1)} s to prepare)`);
+console.log(
+  `data: ${columns} numeric columns × ${rows} rows per side (${((performance.now() - t) / 1000).toFixed(1)} s to prepare)`,
+);
 console.log(`  ${reference}\n  ${current}`);
 
-t = performance.now();
 const cli = timeCli(reference, current, []);
-const cliKsAlways = values['ks-always'] ? timeCli(reference, current, ['--ks', 'always']) : undefined;
+const cliKsAlways = values['ks-always']
+  ? timeCli(reference, current, ['--ks', 'always'])
+  : undefined;
 const ev = timeEvidently(reference, current);
 
 let agree = 0;
@@ -177,21 +209,38 @@ for (const [name, c] of Object.entries(cli.report.features)) {
     continue;
   }
   if (e.drifted === c.verdict.drifted) agree++;
-  else disagreements.push(`${name}: vigil ${c.verdict.drifted} (${c.verdict.score}) vs Evidently ${e.drifted} (${e.score})`);
-  if (c.verdict.score !== null && e.score !== null) maxScoreDiff = Math.max(maxScoreDiff, Math.abs(c.verdict.score - e.score));
+  else
+    disagreements.push(
+      `${name}: vigil ${c.verdict.drifted} (${c.verdict.score}) vs Evidently ${e.drifted} (${e.score})`,
+    );
+  if (c.verdict.score !== null && e.score !== null)
+    maxScoreDiff = Math.max(maxScoreDiff, Math.abs(c.verdict.score - e.score));
 }
 const total = Object.keys(cli.report.features).length;
 
 const cpu = cpus();
-console.log(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}`);
+console.log(
+  `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}`,
+);
 console.log(`vigil drift compare (spawned, --ks auto):       ${fmt(cli.seconds)}`);
-if (cliKsAlways) console.log(`vigil drift compare (spawned, --ks always):     ${fmt(cliKsAlways.seconds)}`);
-console.log(`Evidently ${ev.report.evidently} DataDriftPreset, report only: ${fmt(ev.report.reportSeconds)}`);
-console.log(`Evidently CSV load (pandas ${ev.report.pandas}) + report:   ${fmt(ev.report.totalSeconds)}`);
+if (cliKsAlways)
+  console.log(`vigil drift compare (spawned, --ks always):     ${fmt(cliKsAlways.seconds)}`);
+console.log(
+  `Evidently ${ev.report.evidently} DataDriftPreset, report only: ${fmt(ev.report.reportSeconds)}`,
+);
+console.log(
+  `Evidently CSV load (pandas ${ev.report.pandas}) + report:   ${fmt(ev.report.totalSeconds)}`,
+);
 console.log(`Evidently python process (wall, incl. imports): ${fmt(ev.wallSeconds)}`);
-console.log(`ratio vigil / Evidently load+report: ${(cli.seconds / ev.report.totalSeconds).toFixed(2)}`);
-console.log(`ratio vigil / Evidently report only: ${(cli.seconds / ev.report.reportSeconds).toFixed(2)}`);
-console.log(`verdicts agree: ${agree} of ${total} columns; max |score difference| ${maxScoreDiff.toExponential(2)}`);
+console.log(
+  `ratio vigil / Evidently load+report: ${(cli.seconds / ev.report.totalSeconds).toFixed(2)}`,
+);
+console.log(
+  `ratio vigil / Evidently report only: ${(cli.seconds / ev.report.reportSeconds).toFixed(2)}`,
+);
+console.log(
+  `verdicts agree: ${agree} of ${total} columns; max |score difference| ${maxScoreDiff.toExponential(2)}`,
+);
 console.log(
   `dataset: vigil ${cli.report.dataset.driftedCount} drifted (drifted=${cli.report.dataset.drifted}), ` +
     `Evidently ${ev.report.dataset.driftedCount} drifted`,

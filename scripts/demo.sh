@@ -7,6 +7,8 @@ DEMO=.vigil/demo
 mkdir -p "$DEMO"
 SERVICES="${VIGIL_DEMO_SERVICES:-metrics sink}"
 EVENTS="${VIGIL_DEMO_EVENTS:-20000}"
+# Short idle timeout so the demo's last windows close soon after the traffic stops.
+export VIGIL_METRICS_IDLE_TIMEOUT_MS="${VIGIL_METRICS_IDLE_TIMEOUT_MS:-5000}"
 
 stop_services() {
   for s in $SERVICES; do
@@ -51,5 +53,16 @@ curl -fsS "$CH" --data-binary "
          round(quantile(0.95)(latency_ms), 2) AS p95_latency_ms, round(avg(confidence), 3) AS mean_confidence
   FROM vigil.inference_events_final WHERE event_time >= now() - 900
   GROUP BY model_id, model_version ORDER BY model_id FORMAT PrettyCompact"
+echo "window metrics from the metrics service (waiting for the last windows to close)…"
+for _ in $(seq 1 90); do
+  w="$(curl -fsS "$CH" --data-binary "SELECT count() FROM vigil.window_metrics_final WHERE window_end >= now() - 120" 2>/dev/null || echo 0)"
+  [[ "$w" -ge 2 ]] && break
+  sleep 1
+done
+curl -fsS "$CH" --data-binary "
+  SELECT model_id, model_version, window_start, count, round(qps, 1) AS qps, round(error_rate, 4) AS error_rate,
+         round(latency_p95, 2) AS p95_ms, round(confidence_mean, 3) AS confidence, low_confidence_count AS low_conf
+  FROM vigil.window_metrics_final WHERE window_end >= now() - 900
+  ORDER BY window_start DESC, model_id LIMIT 8 FORMAT PrettyCompact"
 echo
 echo "services: $SERVICES (logs in $DEMO/); Prometheus http://127.0.0.1:${VIGIL_PROMETHEUS_PORT:-9090}; stop everything with: bash scripts/demo.sh stop"

@@ -251,7 +251,7 @@ export class TransactionalRunner {
     await fence.abort();
     const admin = this.o.kafka.admin();
     await admin.connect();
-    let committed = -1;
+    let committed: number;
     let meta: CommitMetadata | null = null;
     try {
       const offsets = await admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] });

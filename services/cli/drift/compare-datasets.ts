@@ -188,9 +188,6 @@ export function compareNumericWithoutKs(
     case 'psi':
       score = psi.evidently;
       break;
-    case 'ks':
-      // Handled above by delegating to compareColumn; unreachable.
-      throw new Error('compareNumericWithoutKs: KS verdict without KS');
   }
   out.verdict = { method, score, threshold, drifted: isDrift(method, score, threshold) };
   return out;

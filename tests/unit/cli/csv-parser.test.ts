@@ -81,10 +81,14 @@ describe('CsvParser (RFC 4180)', () => {
 
   it('rejects text after a closing quote, naming the line', () => {
     expect(() => parseCsv('a,b\n1,2\n"x"y,3\n', 'f.csv')).toThrow(InputError);
-    expect(() => parseCsv('a,b\n1,2\n"x"y,3\n', 'f.csv')).toThrow(/^f\.csv:3: unexpected "y" after the closing quote/);
+    expect(() => parseCsv('a,b\n1,2\n"x"y,3\n', 'f.csv')).toThrow(
+      /^f\.csv:3: unexpected "y" after the closing quote/,
+    );
   });
 
   it('rejects a quoted field left open, naming the line where it starts', () => {
-    expect(() => parseCsv('a,b\n1,"open\n2,3\n', 'f.csv')).toThrow('f.csv:2: quoted field is never closed');
+    expect(() => parseCsv('a,b\n1,"open\n2,3\n', 'f.csv')).toThrow(
+      'f.csv:2: quoted field is never closed',
+    );
   });
 });

@@ -13,12 +13,13 @@ import {
 } from '../../../services/stats/index.js';
 import { normal, rng } from '../metrics/random.js';
 
-function sampleOf(random: () => number, n: number, make: (r: () => number) => number): number[] {
+function sampleOf<T>(random: () => number, n: number, make: (r: () => number) => T): T[] {
   return Array.from({ length: n }, () => make(random));
 }
 
 function withoutKs(c: ColumnComparison): ColumnComparison {
-  const { ks: _ks, ...rest } = c;
+  const rest = { ...c };
+  delete rest.ks;
   return rest;
 }
 
@@ -29,7 +30,10 @@ describe('compareNumericWithoutKs mirrors stats compareColumn', () => {
     ['few distinct (≤ 5)', (r) => Math.floor(r() * 4)],
     ['binary', (r) => (r() < 0.3 ? 0 : 1)],
     ['20-ish distinct', (r) => Math.floor(r() * 18)],
-    ['with NaN and ±Infinity', (r) => (r() < 0.05 ? NaN : r() < 0.02 ? Infinity : r() < 0.02 ? -Infinity : normal(r))],
+    [
+      'with NaN and ±Infinity',
+      (r) => (r() < 0.05 ? NaN : r() < 0.02 ? Infinity : r() < 0.02 ? -Infinity : normal(r)),
+    ],
   ];
   const sizes: Array<[number, number]> = [
     [200, 300], // small reference: tests (ks, chiSquare, z)
@@ -66,8 +70,12 @@ describe('compareNumericWithoutKs mirrors stats compareColumn', () => {
   }
 
   it('throws like compareColumn on an empty side', () => {
-    expect(() => compareNumericWithoutKs([NaN], [1, 2], {}, () => false)).toThrow(/reference has no usable values/);
-    expect(() => compareNumericWithoutKs([1, 2], [], {}, () => false)).toThrow(/current has no usable values/);
+    expect(() => compareNumericWithoutKs([NaN], [1, 2], {}, () => false)).toThrow(
+      /reference has no usable values/,
+    );
+    expect(() => compareNumericWithoutKs([1, 2], [], {}, () => false)).toThrow(
+      /current has no usable values/,
+    );
   });
 });
 
@@ -95,7 +103,9 @@ describe('KS policy', () => {
 
   it("'always' equals stats compareDatasets exactly", () => {
     const expected = compareDatasets(reference, current, kinds, { driftShare: 0.3 });
-    expect(compareDatasetsWithKsPolicy(reference, current, kinds, { driftShare: 0.3, ks: 'always' })).toEqual(expected);
+    expect(
+      compareDatasetsWithKsPolicy(reference, current, kinds, { driftShare: 0.3, ks: 'always' }),
+    ).toEqual(expected);
   });
 
   it("'auto' above 10,000 rows equals compareDatasets without the ks fields", () => {
@@ -111,9 +121,17 @@ describe('KS policy', () => {
   });
 
   it('passes a forced method and threshold to every column, as compareDatasets per-column options do', () => {
-    const columns = { x: { method: 'psi', threshold: 0.2 }, y: { method: 'psi', threshold: 0.2 }, c: { method: 'psi', threshold: 0.2 } } as const;
+    const columns = {
+      x: { method: 'psi', threshold: 0.2 },
+      y: { method: 'psi', threshold: 0.2 },
+      c: { method: 'psi', threshold: 0.2 },
+    } as const;
     const expected = compareDatasets(reference, current, kinds, { columns });
-    const ours = compareDatasetsWithKsPolicy(reference, current, kinds, { method: 'psi', threshold: 0.2, ks: 'always' });
+    const ours = compareDatasetsWithKsPolicy(reference, current, kinds, {
+      method: 'psi',
+      threshold: 0.2,
+      ks: 'always',
+    });
     expect(ours).toEqual(expected);
   });
 });

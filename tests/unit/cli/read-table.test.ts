@@ -38,7 +38,18 @@ describe('numbers and blanks', () => {
     expect(parseNumberCell('-1.5e3')).toBe(-1500);
     expect(parseNumberCell(' 0.25 ')).toBe(0.25);
     expect(parseNumberCell('.5')).toBe(0.5);
-    for (const text of ['abc', '1,5', 'Infinity', '-Infinity', 'NaN', '1e999', '0x1F', '0b101', '0o17', '1_000'])
+    for (const text of [
+      'abc',
+      '1,5',
+      'Infinity',
+      '-Infinity',
+      'NaN',
+      '1e999',
+      '0x1F',
+      '0b101',
+      '0o17',
+      '1_000',
+    ])
       expect(parseNumberCell(text), text).toBeUndefined();
   });
 
@@ -52,12 +63,17 @@ describe('numbers and blanks', () => {
 
 describe('readTable: CSV', () => {
   it('infers numeric and categorical columns and drops empty cells', async () => {
-    const t = await readTable(file('kinds.csv', 'amount,country,code\n1.5,DE,7\n,FR,8\n2,"Côte d\'Ivoire",\n'));
+    const t = await readTable(
+      file('kinds.csv', 'amount,country,code\n1.5,DE,7\n,FR,8\n2,"Côte d\'Ivoire",\n'),
+    );
     expect(t.format).toBe('csv');
     expect(t.names).toEqual(['amount', 'country', 'code']);
     expect(t.records).toBe(3);
     expect(column(t, 'amount')).toEqual({ kind: 'numeric', values: [1.5, 2] });
-    expect(column(t, 'country')).toEqual({ kind: 'categorical', values: ['DE', 'FR', "Côte d'Ivoire"] });
+    expect(column(t, 'country')).toEqual({
+      kind: 'categorical',
+      values: ['DE', 'FR', "Côte d'Ivoire"],
+    });
     expect(column(t, 'code')).toEqual({ kind: 'numeric', values: [7, 8] });
   });
 
@@ -73,7 +89,11 @@ describe('readTable: CSV', () => {
       fixedKinds: new Map([['a', 'categorical']]),
     });
     expect(column(t, 'a')).toEqual({ kind: 'categorical', values: ['1', '1.0'] });
-    const lines = ['id,amount', ...Array.from({ length: 40 }, (_, i) => `${i},${i * 1.5}`), '40,abc'];
+    const lines = [
+      'id,amount',
+      ...Array.from({ length: 40 }, (_, i) => `${i},${i * 1.5}`),
+      '40,abc',
+    ];
     const cur = file('cur.csv', `${lines.join('\n')}\n`);
     expect(await errorOf(readTable(cur, { fixedKinds: new Map([['amount', 'numeric']]) }))).toBe(
       'cur.csv:42: column amount: "abc" is not a number',
@@ -82,20 +102,30 @@ describe('readTable: CSV', () => {
 
   it('rejects ragged rows with the line and both field counts', async () => {
     const rows = ['a,b,c,d,e', ...Array.from({ length: 15 }, () => '1,2,3,4,5'), '1,2,3,4'];
-    expect(await errorOf(readTable(file('file.csv', rows.join('\n'))))).toBe('file.csv:17: expected 5 fields, got 4');
-    expect(await errorOf(readTable(file('long.csv', 'a,b\n1,2,3\n')))).toBe('long.csv:2: expected 2 fields, got 3');
+    expect(await errorOf(readTable(file('file.csv', rows.join('\n'))))).toBe(
+      'file.csv:17: expected 5 fields, got 4',
+    );
+    expect(await errorOf(readTable(file('long.csv', 'a,b\n1,2,3\n')))).toBe(
+      'long.csv:2: expected 2 fields, got 3',
+    );
   });
 
   it('counts lines inside quoted fields when naming the ragged row', async () => {
-    expect(await errorOf(readTable(file('q.csv', 'a,b\n"x\ny",1\n2\n')))).toBe('q.csv:4: expected 2 fields, got 1');
+    expect(await errorOf(readTable(file('q.csv', 'a,b\n"x\ny",1\n2\n')))).toBe(
+      'q.csv:4: expected 2 fields, got 1',
+    );
   });
 
   it('rejects empty files and bad headers', async () => {
-    expect(await errorOf(readTable(file('empty.csv', '')))).toBe('empty.csv: empty file (no header row)');
+    expect(await errorOf(readTable(file('empty.csv', '')))).toBe(
+      'empty.csv: empty file (no header row)',
+    );
     expect(await errorOf(readTable(file('dup.csv', 'a,b,a\n1,2,3\n')))).toBe(
       'dup.csv:1: column "a" appears twice in the header',
     );
-    expect(await errorOf(readTable(file('noname.csv', ',b\n1,2\n')))).toMatch(/^noname\.csv:1: header field 1 is empty/);
+    expect(await errorOf(readTable(file('noname.csv', ',b\n1,2\n')))).toMatch(
+      /^noname\.csv:1: header field 1 is empty/,
+    );
   });
 
   it('collects only the columns asked for but lists every name', async () => {
@@ -145,8 +175,17 @@ describe('readTable: JSON Lines', () => {
         prediction: { label: 'ok', confidence: 0.7 },
       },
     ];
-    const t = await readTable(file('events.ndjson', events.map((e) => JSON.stringify(e)).join('\n')));
-    expect(t.names).toEqual(['amount', 'age', 'country', 'segment', 'prediction.label', 'prediction.confidence']);
+    const t = await readTable(
+      file('events.ndjson', events.map((e) => JSON.stringify(e)).join('\n')),
+    );
+    expect(t.names).toEqual([
+      'amount',
+      'age',
+      'country',
+      'segment',
+      'prediction.label',
+      'prediction.confidence',
+    ]);
     expect(column(t, 'amount')).toEqual({ kind: 'numeric', values: [12.5, 3] });
     expect(column(t, 'age')).toEqual({ kind: 'numeric', values: [40] });
     expect(column(t, 'country')).toEqual({ kind: 'categorical', values: ['DE', 'FR'] });
@@ -157,16 +196,22 @@ describe('readTable: JSON Lines', () => {
   });
 
   it('names the file, line and column of bad JSON lines', async () => {
-    expect(await errorOf(readTable(file('bad.jsonl', '{"a": 1}\n{"a": 2\n')))).toMatch(/^bad\.jsonl:2: invalid JSON: /);
+    expect(await errorOf(readTable(file('bad.jsonl', '{"a": 1}\n{"a": 2\n')))).toMatch(
+      /^bad\.jsonl:2: invalid JSON: /,
+    );
     expect(await errorOf(readTable(file('arr.jsonl', '{"a": 1}\n[1, 2]\n')))).toBe(
       'arr.jsonl:2: expected a JSON object, got an array',
     );
     expect(await errorOf(readTable(file('nested.jsonl', '{"a": {"b": 1}}\n')))).toBe(
       'nested.jsonl:1: column a: an object is not a column value (use flat objects or the Vigil event form)',
     );
-    expect(await errorOf(readTable(file('feat.jsonl', '{"features": {"amount": 1}}\n{"features": {"amount": "x"}}\n')))).toBe(
-      'feat.jsonl:2: column amount: features.amount is "x", expected a number',
-    );
+    expect(
+      await errorOf(
+        readTable(
+          file('feat.jsonl', '{"features": {"amount": 1}}\n{"features": {"amount": "x"}}\n'),
+        ),
+      ),
+    ).toBe('feat.jsonl:2: column amount: features.amount is "x", expected a number');
   });
 
   it('rejects a column declared with two kinds', async () => {
@@ -179,7 +224,9 @@ describe('readTable: JSON Lines', () => {
   it('checks numbers against a fixed numeric kind', async () => {
     const text = '{"amount": 1}\n{"amount": 2}\n{"amount": "abc"}\n';
     expect(
-      await errorOf(readTable(file('cur.jsonl', text), { fixedKinds: new Map([['amount', 'numeric']]) })),
+      await errorOf(
+        readTable(file('cur.jsonl', text), { fixedKinds: new Map([['amount', 'numeric']]) }),
+      ),
     ).toBe('cur.jsonl:3: column amount: "abc" is not a number');
   });
 });
