@@ -26,7 +26,8 @@ Methods (Evidently's defaults, per column)
   The dataset drifts when drifted columns / compared columns >= --threshold-share (0.5).
 
 KS cost (--ks auto|always|never, default auto)
-  The KS p-value of two 100k-row samples takes ~0.15-0.3 s per column, so by default KS is
+  Above 10,000 rows the KS p-value (asymptotic distribution, as scipy) costs ~0.1-0.3 s per
+  column: 100 columns x 100k rows take ~28 s with KS instead of ~16 s. So by default KS is
   computed only when it is the verdict method or both samples have <= 10,000 rows. "always"
   computes it for every numeric column; "never" only when it is the verdict method. When KS is
   not computed the "ks" key is absent. Every other number is identical in all three modes.
