@@ -55,6 +55,7 @@ export {
   SMALL_REFERENCE_MAX_ROWS,
   CONTINUOUS_MIN_DISTINCT,
   BINARY_MAX_DISTINCT,
+  KS_POLICIES,
 } from './verdict.js';
 export type {
   ColumnKind,
@@ -66,4 +67,5 @@ export type {
   Dataset,
   CompareDatasetsOptions,
   DatasetComparison,
+  KsPolicy,
 } from './verdict.js';

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compareDatasetsWithKsPolicy,
-  compareNumericWithoutKs,
-  wantsKs,
-} from '../../../services/cli/drift/compare-datasets.js';
+import { compareDatasetsWithKsPolicy } from '../../../services/cli/drift/compare-datasets.js';
 import {
   compareColumn,
   compareDatasets,
@@ -23,7 +19,7 @@ function withoutKs(c: ColumnComparison): ColumnComparison {
   return rest;
 }
 
-describe('compareNumericWithoutKs mirrors stats compareColumn', () => {
+describe("compareColumn's ks policy changes nothing but the ks key", () => {
   const random = rng(7);
   const shapes: Array<[string, (r: () => number) => number]> = [
     ['continuous', (r) => normal(r)],
@@ -55,7 +51,7 @@ describe('compareNumericWithoutKs mirrors stats compareColumn', () => {
           const ref = sampleOf(random, n, make);
           const cur = sampleOf(random, m, (r) => make(r) + (r() < 0.5 ? 0 : 1));
           const expected = compareColumn(ref, cur, 'numeric', options);
-          const skipped = compareNumericWithoutKs(ref, cur, options, () => false);
+          const skipped = compareColumn(ref, cur, 'numeric', { ...options, ks: 'never' });
           if (expected.verdict.method === 'ks') {
             // A KS verdict keeps KS even when the caller would skip it.
             expect(skipped).toEqual(expected);
@@ -63,29 +59,28 @@ describe('compareNumericWithoutKs mirrors stats compareColumn', () => {
           }
           expect(skipped.ks).toBeUndefined();
           expect(skipped).toEqual(withoutKs(expected));
-          expect(compareNumericWithoutKs(ref, cur, options, () => true)).toEqual(expected);
+          expect(compareColumn(ref, cur, 'numeric', { ...options, ks: 'always' })).toEqual(expected);
         });
       }
     }
   }
 
-  it('throws like compareColumn on an empty side', () => {
-    expect(() => compareNumericWithoutKs([NaN], [1, 2], {}, () => false)).toThrow(
-      /reference has no usable values/,
-    );
-    expect(() => compareNumericWithoutKs([1, 2], [], {}, () => false)).toThrow(
-      /current has no usable values/,
-    );
+  it('throws on an empty side whatever the policy', () => {
+    expect(() => compareColumn([NaN], [1, 2], 'numeric', { ks: 'never' })).toThrow(/reference has no usable values/);
+    expect(() => compareColumn([1, 2], [], 'numeric', { ks: 'never' })).toThrow(/current has no usable values/);
   });
 });
 
 describe('KS policy', () => {
   it('computes KS when it is the verdict, or (auto) when both sides have ≤ 10,000 rows', () => {
-    const verdicts: DriftMethod[] = ['ks', 'wasserstein'];
-    expect(verdicts.map((m) => wantsKs('never', m, 50_000, 50_000))).toEqual([true, false]);
-    expect(verdicts.map((m) => wantsKs('always', m, 50_000, 50_000))).toEqual([true, true]);
-    expect(wantsKs('auto', 'wasserstein', 10_000, 10_000)).toBe(true);
-    expect(wantsKs('auto', 'wasserstein', 10_000, 10_001)).toBe(false);
+    const r = rng(3);
+    const big = (n: number): number[] => sampleOf(r, n, normal);
+    const has = (n: number, m: number, ks: 'auto' | 'never', method?: DriftMethod): boolean =>
+      compareColumn(big(n), big(m), 'numeric', { ks, ...(method ? { method } : {}) }).ks !== undefined;
+    expect(has(12_000, 12_000, 'never', 'ks')).toBe(true);
+    expect(has(12_000, 12_000, 'never')).toBe(false);
+    expect(has(10_000, 10_000, 'auto', 'wasserstein')).toBe(true);
+    expect(has(10_000, 10_001, 'auto', 'wasserstein')).toBe(false);
   });
 
   const random = rng(11);
