@@ -8,7 +8,9 @@ import { ConfigError } from './errors.js';
  * frozen object; a bad value stops the process with a message naming the key.
  */
 export interface CommonConfig {
-  /** `VIGIL_KAFKA_BROKERS`: comma-separated host:port list. Default `127.0.0.1:9092`. */
+  /** `VIGIL_KAFKA_BROKERS`: comma-separated host:port list. Default `127.0.0.1:9092` (or the
+   * native stack's `VIGIL_KAFKA_PORT`; likewise the registry and ClickHouse defaults follow
+   * `VIGIL_REGISTRY_PORT` and `VIGIL_CLICKHOUSE_PORT`). */
   kafkaBrokers: readonly string[];
   /** `VIGIL_KAFKA_CLIENT_ID`: client id prefix. Default `vigil`. */
   kafkaClientId: string;
@@ -131,8 +133,10 @@ export class ConfigReader {
 
 export function loadCommonConfig(env: Source = process.env): CommonConfig {
   const r = new ConfigReader(env);
+  // Defaults follow the native stack's ports (VIGIL_*_PORT), so one set of variables moves both.
+  const port = (k: string, d: number): string => env[k] || String(d);
   const brokers = r
-    .string('VIGIL_KAFKA_BROKERS', 'kafkaBrokers', '127.0.0.1:9092')
+    .string('VIGIL_KAFKA_BROKERS', 'kafkaBrokers', `127.0.0.1:${port('VIGIL_KAFKA_PORT', 9092)}`)
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -152,8 +156,8 @@ export function loadCommonConfig(env: Source = process.env): CommonConfig {
   return Object.freeze({
     kafkaBrokers: Object.freeze(brokers),
     kafkaClientId: r.string('VIGIL_KAFKA_CLIENT_ID', 'kafkaClientId', 'vigil'),
-    registryUrl: r.url('VIGIL_REGISTRY_URL', 'registryUrl', 'http://127.0.0.1:8081/apis/ccompat/v7'),
-    clickhouseUrl: r.url('VIGIL_CLICKHOUSE_URL', 'clickhouseUrl', 'http://127.0.0.1:8123'),
+    registryUrl: r.url('VIGIL_REGISTRY_URL', 'registryUrl', `http://127.0.0.1:${port('VIGIL_REGISTRY_PORT', 8081)}/apis/ccompat/v7`),
+    clickhouseUrl: r.url('VIGIL_CLICKHOUSE_URL', 'clickhouseUrl', `http://127.0.0.1:${port('VIGIL_CLICKHOUSE_PORT', 8123)}`),
     clickhouseDatabase: database,
     clickhouseUser: r.string('VIGIL_CLICKHOUSE_USER', 'clickhouseUser', 'default'),
     clickhousePassword: r.string('VIGIL_CLICKHOUSE_PASSWORD', 'clickhousePassword', ''),
