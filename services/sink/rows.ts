@@ -4,6 +4,7 @@
  * JSONEachRow input.
  */
 import type { InferenceEvent } from '../common/event.js';
+import type { WindowMetrics } from '../metrics/window-metrics.js';
 
 export interface SourcePosition {
   partition: number;
@@ -63,29 +64,8 @@ export function sampled(eventId: string, rate: number): boolean {
   return h / 0x1_0000_0000 < rate;
 }
 
-/** The fields of a decoded `vigil.v1.WindowMetrics` the sink stores. */
-export interface WindowMetricsRecord {
-  modelId: string;
-  modelVersion: string;
-  windowStart: number;
-  windowEnd: number;
-  count: number;
-  qps: number;
-  errorCount: number;
-  errorRate: number;
-  latencyMean: number | null;
-  latencyP50: number | null;
-  latencyP95: number | null;
-  latencyP99: number | null;
-  latencyMin: number | null;
-  latencyMax: number | null;
-  confidenceMean: number | null;
-  confidenceHistogram: number[];
-  lowConfidenceCount: number;
-  lowConfidenceThreshold: number;
-  labelCounts: Array<{ label: string; count: number }>;
-  sketch: { relativeAccuracy: number; indexes: number[]; counts: number[]; zeroCount: number };
-}
+/** A decoded `vigil.v1.WindowMetrics`: the metrics service's own type (the Avro schema mirrors it). */
+export type WindowMetricsRecord = WindowMetrics;
 
 export function windowMetricsToRow(m: WindowMetricsRecord, insertedAtMs: number): Record<string, unknown> {
   return {
@@ -116,6 +96,74 @@ export function windowMetricsToRow(m: WindowMetricsRecord, insertedAtMs: number)
     sketch_indexes: m.sketch.indexes,
     sketch_counts: m.sketch.counts,
     sketch_zero_count: m.sketch.zeroCount,
+    inserted_at: Math.floor(insertedAtMs / 1000),
+  };
+}
+
+/** The fields of a decoded `vigil.v1.DriftReport` the sink stores (see services/drift/report.ts). */
+export interface DriftReportRecord {
+  modelId: string;
+  modelVersion: string;
+  windowStart: number;
+  windowEnd: number;
+  windowKind: string;
+  count: number;
+  profileId: string;
+  features: Array<{
+    feature: string;
+    kind: string;
+    method: string;
+    score: number;
+    threshold: number;
+    drifted: boolean;
+    ksPValue: number | null;
+    psi: number | null;
+    wasserstein: number | null;
+    jensenShannon: number | null;
+    referenceSize: number;
+    currentSize: number;
+  }>;
+  missingFeatures: string[];
+  driftedCount: number;
+  driftedShare: number;
+  driftShareThreshold: number;
+  datasetDrifted: boolean;
+  topDrifted: Array<{ feature: string; score: number }>;
+}
+
+/** One `drift_reports` row per report; per-feature figures as parallel arrays (NULL where n/a). */
+export function driftReportToRow(r: DriftReportRecord, insertedAtMs: number): Record<string, unknown> {
+  const f = r.features;
+  return {
+    model_id: r.modelId,
+    model_version: r.modelVersion,
+    window_start_ms: r.windowStart,
+    window_end_ms: r.windowEnd,
+    window_start: Math.floor(r.windowStart / 1000),
+    window_end: Math.floor(r.windowEnd / 1000),
+    window_date: isoDate(r.windowStart),
+    window_kind: r.windowKind,
+    count: r.count,
+    profile_id: r.profileId,
+    feature_names: f.map((x) => x.feature),
+    feature_kinds: f.map((x) => x.kind),
+    methods: f.map((x) => x.method),
+    scores: f.map((x) => x.score),
+    thresholds: f.map((x) => x.threshold),
+    drifted: f.map((x) => (x.drifted ? 1 : 0)),
+    ks_p_values: f.map((x) => x.ksPValue),
+    psi: f.map((x) => x.psi),
+    wasserstein: f.map((x) => x.wasserstein),
+    jensen_shannon: f.map((x) => x.jensenShannon),
+    reference_sizes: f.map((x) => x.referenceSize),
+    current_sizes: f.map((x) => x.currentSize),
+    missing_features: r.missingFeatures,
+    drifted_count: r.driftedCount,
+    drifted_share: r.driftedShare,
+    drift_share_threshold: r.driftShareThreshold,
+    dataset_drifted: r.datasetDrifted ? 1 : 0,
+    top_features: r.topDrifted.map((x) => x.feature),
+    top_scores: r.topDrifted.map((x) => x.score),
     inserted_at: Math.floor(insertedAtMs / 1000),
   };
 }

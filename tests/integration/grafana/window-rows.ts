@@ -90,7 +90,7 @@ export function syntheticWindowMetrics(spec: WindowSpec): WindowMetricsRecord[] 
             { label: 'ok', count: ok - fraud },
             { label: 'fraud', count: fraud },
           ],
-          sketch: { relativeAccuracy: 0.01, indexes: [], counts: [], zeroCount: 0 },
+          sketch: { relativeAccuracy: 0.01, maxBins: 2048, indexes: [], counts: [], zeroCount: 0, count: 0, min: null, max: null, sumPartials: [] },
         });
       }
     });
