@@ -6,8 +6,10 @@
  * result is checked for rows, column names and, for the model-health panels, the figures
  * recomputed here from the inserted windows.
  *
- * The rows come from one function (`produceWindowMetrics`): switch it to the real metrics service's
- * output when that exists; the checks only need the WindowMetrics records.
+ * The rows come from a short real run (`produceWindowMetrics`): simulated events through the SDK,
+ * the metrics service and the sink as processes, into the fresh database. The checks recompute
+ * the expected figures from the same windows computed by the metrics core offline (which the
+ * metrics pipeline test proves identical to what the service emits).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,8 +25,14 @@ import {
   type Dashboard,
   type RenderContext,
 } from './grafana/dashboard-sql.js';
-import { WINDOW_MS, syntheticWindowMetrics, windowMetricsRows } from './grafana/window-rows.js';
-import { freshDatabase } from './harness.js';
+import type { InferenceEvent } from '../../services/common/event.js';
+import { createMetricsAggregator, finalizeWindow } from '../../services/metrics/metrics-windows.js';
+import { createMonitor } from '../../services/sdk/monitor.js';
+import { tumbling } from '../../services/stream/window-spec.js';
+import { mulberry32 } from '../../scripts/simulate.js';
+import { WINDOW_MS } from './grafana/window-rows.js';
+import { cfg, freshDatabase, kafka, log, queryRows, uniq, waitFor } from './harness.js';
+import { ServiceProcess } from './services.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DASHBOARDS_DIR = join(ROOT, 'infra', 'grafana', 'dashboards');
@@ -39,21 +47,79 @@ const INTERVAL_MS = 2 * WINDOW_MS;
 /** A version seen only a day before the dashboard's range: the version variable must not list it. */
 const OLD_VERSION = 'v0';
 
-/** The one data-producing step: WindowMetrics records as the metrics service would publish them. */
+const GRACE_MS = 10_000;
+const services: ServiceProcess[] = [];
+
+/** Events for `windows` one-minute windows per (model, version): a few per window, time-ordered. */
+function windowEvents(models: string[], versions: string[], windows: number, startMs: number, seed: number): InferenceEvent[] {
+  const rand = mulberry32(seed);
+  const out: InferenceEvent[] = [];
+  for (let w = 0; w < windows; w++) {
+    for (let k = 0; k < 6; k++) {
+      for (const [mi, modelId] of models.entries()) {
+        for (const [vi, modelVersion] of versions.entries()) {
+          const ok = rand() > 0.02 + 0.08 * vi;
+          const conf = Math.min(1, Math.max(0, 0.85 - 0.25 * vi + (rand() - 0.5) * 0.5));
+          out.push({
+            eventId: `g-${seed}-${w}-${k}-${mi}-${vi}`,
+            timestamp: startMs + w * WINDOW_MS + k * 9_000 + Math.floor(rand() * 8_000),
+            modelId, modelVersion, clientId: `c${k}`, features: { x: rand() }, categorical: {}, embedding: null,
+            prediction: { label: conf > 0.7 ? 'ok' : 'fraud', confidence: conf, probabilities: {}, score: null },
+            latencyMs: 10 + 30 * vi + rand() * 40,
+            status: ok ? 'OK' : 'ERROR', errorCode: ok ? null : 'E', metadata: {},
+          });
+        }
+      }
+    }
+  }
+  return out.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+/**
+ * The one data-producing step, a short real run: events through the SDK, the metrics service
+ * and the sink as processes, until the sink has written every window. Returns the windows as the
+ * metrics core computes them offline, for the expected figures.
+ */
 async function produceWindowMetrics(): Promise<WindowMetricsRecord[]> {
-  const inRange = syntheticWindowMetrics({
-    models: MODELS,
-    versions: VERSIONS,
-    windows: WINDOWS,
-    startMs: START_MS,
-  });
-  const old = syntheticWindowMetrics({
-    models: [MODELS[0]!],
-    versions: [OLD_VERSION],
-    windows: 3,
-    startMs: START_MS - 86_400_000,
-  });
-  return [...inRange, ...old];
+  const events = [
+    ...windowEvents([MODELS[0]!], [OLD_VERSION], 3, START_MS - 86_400_000, 2),
+    ...windowEvents(MODELS, VERSIONS, WINDOWS, START_MS, 1),
+  ];
+  const agg = createMetricsAggregator({ spec: tumbling(WINDOW_MS), graceMs: GRACE_MS });
+  for (const e of events) expect(agg.add(e).kind).toBe('accepted');
+  const expected = agg.flush().map((r) => finalizeWindow(r));
+
+  const topics = { inference: uniq('grafana-in'), windowMetrics: uniq('grafana-wm'), dlq: uniq('grafana-dlq') };
+  const admin = kafka().admin();
+  await admin.connect();
+  await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
+  await admin.disconnect();
+  const monitor = await createMonitor({ brokers: cfg.kafkaBrokers, registryUrl: cfg.registryUrl, topic: topics.inference, logger: log });
+  for (const e of events) await monitor.record(e);
+  await monitor.close();
+  const env = {
+    VIGIL_TOPIC_INFERENCE: topics.inference,
+    VIGIL_TOPIC_WINDOW_METRICS: topics.windowMetrics,
+    VIGIL_TOPIC_DLQ: topics.dlq,
+    VIGIL_CLICKHOUSE_DATABASE: db,
+    VIGIL_METRICS_GROUP: uniq('grafana-metrics'),
+    VIGIL_SINK_GROUP: uniq('grafana-sink'),
+    VIGIL_METRICS_WINDOW_MS: String(WINDOW_MS),
+    VIGIL_METRICS_GRACE_MS: String(GRACE_MS),
+    VIGIL_METRICS_IDLE_TIMEOUT_MS: '2000',
+    VIGIL_METRICS_PORT: '0',
+    VIGIL_SINK_PORT: '0',
+  };
+  for (const name of ['metrics', 'sink'] as const) {
+    const p = new ServiceProcess(name, env, `${db}-${name}`);
+    services.push(p);
+    p.start();
+  }
+  await waitFor(`${expected.length} windows in ClickHouse`, async () => {
+    const [r] = await queryRows<{ c: string }>(ch, `SELECT count() AS c FROM ${db}.window_metrics_final`);
+    return Number(r!.c) === expected.length;
+  }, 180_000, 500);
+  return expected;
 }
 
 interface Result {
@@ -87,14 +153,10 @@ function ctx(vars: RenderContext['vars']): RenderContext {
 beforeAll(async () => {
   ({ db, ch } = await freshDatabase('it_grafana'));
   metrics = await produceWindowMetrics();
-  await ch.insert({
-    table: `${db}.window_metrics`,
-    values: windowMetricsRows(metrics),
-    format: 'JSONEachRow',
-  });
 });
 
 afterAll(async () => {
+  for (const p of services) await p.stop();
   await ch?.command({ query: `DROP DATABASE IF EXISTS ${db}` });
   await ch?.close();
 });
