@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VigilError, errorMessage } from '../common/errors.js';
+import { registerBaseline } from './baseline.js';
 import { registerDrift } from './drift.js';
 import { registerMigrate } from './migrate.js';
 import { registerReplay } from './replay.js';
@@ -14,6 +15,8 @@ const program = new Command('vigil')
   .description('Vigil: runtime security monitoring for ML models (Kafka + ClickHouse).\nConfiguration comes from VIGIL_* environment variables; see README.md.')
   .version('0.1.0')
   .showHelpAfterError()
+  // Sub-commands have their own `--version <v>` (a model version): root options only before them.
+  .enablePositionalOptions()
   .exitOverride();
 
 registerMigrate(program);
@@ -22,6 +25,7 @@ registerReplay(program);
 registerTail(program);
 registerRun(program);
 registerDrift(program);
+registerBaseline(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -101,8 +101,12 @@ export function prepareProfile(profile: ReferenceProfile, o: PrepareOptions = {}
     profile,
     profileId: profile.profileVersion,
     features,
-    label: profile.prediction.label ? prepareCategorical(LABEL_COLUMN, profile.prediction.label, profile.settings.reservoirSize) : null,
-    confidence: profile.prediction.confidence ? prepareNumeric(CONFIDENCE_COLUMN, profile.prediction.confidence) : null,
+    label: profile.prediction.label
+      ? prepareCategorical(LABEL_COLUMN, profile.prediction.label, profile.settings.reservoirSize)
+      : null,
+    confidence: profile.prediction.confidence
+      ? prepareNumeric(CONFIDENCE_COLUMN, profile.prediction.confidence)
+      : null,
     featuresOverCap: Math.max(0, names.length - max),
   };
 }
@@ -114,12 +118,20 @@ function prepareNumeric(name: string, p: NumericProfile): PreparedNumeric {
     kind: 'numeric',
     sample,
     distinct: new Set(sample),
-    psiReference: PsiAccumulator.fromJSON({ edges: p.decileEdges, counts: p.decileCounts, missing: 0 }),
+    psiReference: PsiAccumulator.fromJSON({
+      edges: p.decileEdges,
+      counts: p.decileCounts,
+      missing: 0,
+    }),
     edges: p.decileEdges,
   };
 }
 
-function prepareCategorical(name: string, p: CategoricalProfile, sampleSize: number): PreparedCategorical {
+function prepareCategorical(
+  name: string,
+  p: CategoricalProfile,
+  sampleSize: number,
+): PreparedCategorical {
   const categories = [...p.categories, OTHER_CATEGORY];
   const counts = [...p.counts, p.otherCount];
   return {
@@ -136,7 +148,11 @@ function prepareCategorical(name: string, p: CategoricalProfile, sampleSize: num
  * Values of `categories` repeated per `counts`, scaled down to at most `max` values by largest
  * remainder (ties to the earlier category); exact when the counts sum to ≤ max.
  */
-export function expandCounts(categories: readonly string[], counts: readonly number[], max: number): string[] {
+export function expandCounts(
+  categories: readonly string[],
+  counts: readonly number[],
+  max: number,
+): string[] {
   const total = counts.reduce((a, b) => a + b, 0);
   const scaled = scaleCounts(counts, total <= max ? total : max);
   const out: string[] = [];
@@ -152,7 +168,9 @@ export function scaleCounts(counts: readonly number[], target: number): number[]
   const exact = counts.map((c) => (c * target) / total);
   const floor = exact.map(Math.floor);
   let left = target - floor.reduce((a, b) => a + b, 0);
-  const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const order = exact
+    .map((x, i) => [x - Math.floor(x), i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   for (const [, i] of order) {
     if (left <= 0) break;
     floor[i] = floor[i]! + 1;
@@ -242,7 +260,10 @@ export function testNumeric(
     threshold,
     drifted: isDrift(method, score, threshold),
     ksPValue,
-    psi: psiCurrent !== null && psiCurrent.total > 0 ? psiFromAccumulators(ref.psiReference, psiCurrent) : null,
+    psi:
+      psiCurrent !== null && psiCurrent.total > 0
+        ? psiFromAccumulators(ref.psiReference, psiCurrent)
+        : null,
     wasserstein: w,
     jensenShannon,
     referenceSize: ref.sample.length,
@@ -297,8 +318,14 @@ export interface WindowVerdict {
 }
 
 /** The dataset rule over tested input features, and the ranking of drifted columns. */
-export function summarize(features: FeatureDrift[], missingFeatures: string[], o: VerdictOptions = {}): WindowVerdict {
-  const inputs = features.filter((f) => f.feature !== LABEL_COLUMN && f.feature !== CONFIDENCE_COLUMN);
+export function summarize(
+  features: FeatureDrift[],
+  missingFeatures: string[],
+  o: VerdictOptions = {},
+): WindowVerdict {
+  const inputs = features.filter(
+    (f) => f.feature !== LABEL_COLUMN && f.feature !== CONFIDENCE_COLUMN,
+  );
   const driftedCount = inputs.filter((f) => f.drifted).length;
   const driftedShare = inputs.length === 0 ? 0 : driftedCount / inputs.length;
   const threshold = o.driftShare ?? DEFAULT_DRIFT_SHARE;

@@ -210,7 +210,9 @@ class CategoricalCollector {
 
   finish(top: number): CategoricalProfile | null {
     if (this.count === 0) return null;
-    const sorted = [...this.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const sorted = [...this.counts].sort(
+      (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
+    );
     const kept = sorted.slice(0, top);
     const otherCount = this.count - kept.reduce((s, [, c]) => s + c, 0);
     return {
@@ -252,12 +254,23 @@ export class ProfileBuilder {
     this.topCategories = o.topCategories ?? DEFAULT_TOP_CATEGORIES;
     this.distinctCap = o.distinctCap ?? DEFAULT_DISTINCT_CAP;
     this.maxFeatures = o.maxFeatures ?? DEFAULT_MAX_FEATURES;
-    for (const [k, v] of Object.entries({ reservoirSize: this.reservoirSize, topCategories: this.topCategories, distinctCap: this.distinctCap, maxFeatures: this.maxFeatures })) {
-      if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
+    for (const [k, v] of Object.entries({
+      reservoirSize: this.reservoirSize,
+      topCategories: this.topCategories,
+      distinctCap: this.distinctCap,
+      maxFeatures: this.maxFeatures,
+    })) {
+      if (!Number.isSafeInteger(v) || v < 1)
+        throw new RangeError(`${k} must be a positive integer, got ${v}`);
     }
-    if (!o.modelId || !o.modelVersion) throw new RangeError('a profile needs modelId and modelVersion');
+    if (!o.modelId || !o.modelVersion)
+      throw new RangeError('a profile needs modelId and modelVersion');
     this.label = new CategoricalCollector(this.distinctCap);
-    this.confidence = new NumericCollector(this.reservoirSize, deriveSeed(this.seed, 'prediction', CONFIDENCE_COLUMN), this.distinctCap);
+    this.confidence = new NumericCollector(
+      this.reservoirSize,
+      deriveSeed(this.seed, 'prediction', CONFIDENCE_COLUMN),
+      this.distinctCap,
+    );
   }
 
   private featureCount(): number {
@@ -272,12 +285,17 @@ export class ProfileBuilder {
   addNumeric(name: string, value: number | null | undefined): void {
     let c = this.numeric.get(name);
     if (c === undefined) {
-      if (this.categorical.has(name)) throw new RangeError(`feature ${JSON.stringify(name)} is both numeric and categorical`);
+      if (this.categorical.has(name))
+        throw new RangeError(`feature ${JSON.stringify(name)} is both numeric and categorical`);
       if (this.featureCount() >= this.maxFeatures) {
         this.ignoredValues++;
         return;
       }
-      c = new NumericCollector(this.reservoirSize, deriveSeed(this.seed, 'numeric', name), this.distinctCap);
+      c = new NumericCollector(
+        this.reservoirSize,
+        deriveSeed(this.seed, 'numeric', name),
+        this.distinctCap,
+      );
       this.numeric.set(name, c);
     }
     c.add(value);
@@ -286,7 +304,8 @@ export class ProfileBuilder {
   addCategorical(name: string, value: string | number | boolean | null | undefined): void {
     let c = this.categorical.get(name);
     if (c === undefined) {
-      if (this.numeric.has(name)) throw new RangeError(`feature ${JSON.stringify(name)} is both numeric and categorical`);
+      if (this.numeric.has(name))
+        throw new RangeError(`feature ${JSON.stringify(name)} is both numeric and categorical`);
       if (this.featureCount() >= this.maxFeatures) {
         this.ignoredValues++;
         return;
@@ -339,10 +358,18 @@ export class ProfileBuilder {
       modelId: this.o.modelId,
       modelVersion: this.o.modelVersion,
       rows: this.rows,
-      settings: { reservoirSize: this.reservoirSize, seed: this.seed, topCategories: this.topCategories, distinctCap: this.distinctCap },
+      settings: {
+        reservoirSize: this.reservoirSize,
+        seed: this.seed,
+        topCategories: this.topCategories,
+        distinctCap: this.distinctCap,
+      },
       numeric,
       categorical,
-      prediction: { label: this.label.finish(this.topCategories), confidence: this.confidence.finish() },
+      prediction: {
+        label: this.label.finish(this.topCategories),
+        confidence: this.confidence.finish(),
+      },
     };
     return {
       format: PROFILE_FORMAT,
@@ -362,7 +389,10 @@ export class ProfileBuilder {
 }
 
 /** Builds a profile from inference events or rows in one call. */
-export function buildProfile(input: Iterable<InferenceEvent | ProfileRow>, options: ProfileOptions): ReferenceProfile {
+export function buildProfile(
+  input: Iterable<InferenceEvent | ProfileRow>,
+  options: ProfileOptions,
+): ReferenceProfile {
   const b = new ProfileBuilder(options);
   for (const r of input) {
     if (isEvent(r)) b.addEvent(r);
@@ -372,7 +402,10 @@ export function buildProfile(input: Iterable<InferenceEvent | ProfileRow>, optio
 }
 
 function isEvent(r: InferenceEvent | ProfileRow): r is InferenceEvent {
-  return typeof (r as InferenceEvent).eventId === 'string' && typeof (r as InferenceEvent).prediction === 'object';
+  return (
+    typeof (r as InferenceEvent).eventId === 'string' &&
+    typeof (r as InferenceEvent).prediction === 'object'
+  );
 }
 
 function byCodeUnit(a: string, b: string): number {
@@ -405,27 +438,47 @@ export function expectedProfileVersion(p: ReferenceProfile): string {
 export function parseProfile(json: unknown): ReferenceProfile {
   const p = json as Partial<ReferenceProfile> | null;
   if (p === null || typeof p !== 'object') throw new RangeError('profile: not a JSON object');
-  if (p.format !== PROFILE_FORMAT) throw new RangeError(`profile: format must be "${PROFILE_FORMAT}", got ${JSON.stringify(p.format)}`);
-  if (p.formatVersion !== PROFILE_FORMAT_VERSION) throw new RangeError(`profile: unsupported formatVersion ${JSON.stringify(p.formatVersion)}`);
+  if (p.format !== PROFILE_FORMAT)
+    throw new RangeError(
+      `profile: format must be "${PROFILE_FORMAT}", got ${JSON.stringify(p.format)}`,
+    );
+  if (p.formatVersion !== PROFILE_FORMAT_VERSION)
+    throw new RangeError(`profile: unsupported formatVersion ${JSON.stringify(p.formatVersion)}`);
   for (const k of ['profileVersion', 'modelId', 'modelVersion', 'createdAt'] as const) {
-    if (typeof p[k] !== 'string' || p[k] === '') throw new RangeError(`profile: ${k} must be a non-empty string`);
+    if (typeof p[k] !== 'string' || p[k] === '')
+      throw new RangeError(`profile: ${k} must be a non-empty string`);
   }
-  if (typeof p.numeric !== 'object' || p.numeric === null) throw new RangeError('profile: numeric must be an object');
-  if (typeof p.categorical !== 'object' || p.categorical === null) throw new RangeError('profile: categorical must be an object');
-  if (typeof p.prediction !== 'object' || p.prediction === null) throw new RangeError('profile: prediction must be an object');
+  if (typeof p.numeric !== 'object' || p.numeric === null)
+    throw new RangeError('profile: numeric must be an object');
+  if (typeof p.categorical !== 'object' || p.categorical === null)
+    throw new RangeError('profile: categorical must be an object');
+  if (typeof p.prediction !== 'object' || p.prediction === null)
+    throw new RangeError('profile: prediction must be an object');
   const full = p as ReferenceProfile;
   for (const [name, f] of Object.entries(full.numeric)) {
     if (!Array.isArray(f.sample) || f.sample.length === 0 || !f.sample.every(Number.isFinite))
-      throw new RangeError(`profile: numeric.${name}.sample must be a non-empty array of finite numbers`);
-    if (!Array.isArray(f.decileEdges) || f.decileEdges.length !== 9) throw new RangeError(`profile: numeric.${name}.decileEdges must hold 9 numbers`);
-    if (!Array.isArray(f.decileCounts) || f.decileCounts.length !== 10) throw new RangeError(`profile: numeric.${name}.decileCounts must hold 10 numbers`);
+      throw new RangeError(
+        `profile: numeric.${name}.sample must be a non-empty array of finite numbers`,
+      );
+    if (!Array.isArray(f.decileEdges) || f.decileEdges.length !== 9)
+      throw new RangeError(`profile: numeric.${name}.decileEdges must hold 9 numbers`);
+    if (!Array.isArray(f.decileCounts) || f.decileCounts.length !== 10)
+      throw new RangeError(`profile: numeric.${name}.decileCounts must hold 10 numbers`);
   }
   for (const [name, f] of Object.entries(full.categorical)) {
-    if (!Array.isArray(f.categories) || !Array.isArray(f.counts) || f.categories.length !== f.counts.length)
-      throw new RangeError(`profile: categorical.${name} needs categories and counts of equal length`);
+    if (
+      !Array.isArray(f.categories) ||
+      !Array.isArray(f.counts) ||
+      f.categories.length !== f.counts.length
+    )
+      throw new RangeError(
+        `profile: categorical.${name} needs categories and counts of equal length`,
+      );
   }
   const want = expectedProfileVersion(full);
   if (want !== full.profileVersion)
-    throw new RangeError(`profile: profileVersion ${full.profileVersion} does not match its content (${want}); the file was edited or damaged`);
+    throw new RangeError(
+      `profile: profileVersion ${full.profileVersion} does not match its content (${want}); the file was edited or damaged`,
+    );
   return full;
 }

@@ -5,7 +5,15 @@
  */
 import type { Topics } from '../common/config.js';
 import { validateEvent } from '../common/validate.js';
-import { eventToRow, sampled, windowMetricsToRow, type SourcePosition, type WindowMetricsRecord } from './rows.js';
+import {
+  driftReportToRow,
+  eventToRow,
+  sampled,
+  windowMetricsToRow,
+  type DriftReportRecord,
+  type SourcePosition,
+  type WindowMetricsRecord,
+} from './rows.js';
 
 export interface Route {
   topic: string;
@@ -34,6 +42,11 @@ export function defaultRoutes(topics: Topics, o: RouteOptions): Route[] {
       topic: topics.windowMetrics,
       table: 'window_metrics',
       toRows: (value, _pos, now) => [windowMetricsToRow(value as WindowMetricsRecord, now)],
+    },
+    {
+      topic: topics.drift,
+      table: 'drift_reports',
+      toRows: (value, _pos, now) => [driftReportToRow(value as DriftReportRecord, now)],
     },
   ];
 }
