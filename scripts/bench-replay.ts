@@ -47,7 +47,7 @@ const messages = readFileSync(file, 'utf8')
   .filter(Boolean)
   .map((l) => {
     const e = validateEvent(JSON.parse(l));
-    return { key: e.modelId, value: enc(e), timestamp: String(e.timestamp) };
+    return { key: e.modelId, value: enc(e) };
   });
 const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: 'bench', logger: createLogger('bench', 'error') });
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });

@@ -5,10 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DEMO=.vigil/demo
 mkdir -p "$DEMO"
-SERVICES="${VIGIL_DEMO_SERVICES:-metrics sink}"
+SERVICES="${VIGIL_DEMO_SERVICES:-metrics drift sink}"
 EVENTS="${VIGIL_DEMO_EVENTS:-20000}"
 # Short idle timeout so the demo's last windows close soon after the traffic stops.
 export VIGIL_METRICS_IDLE_TIMEOUT_MS="${VIGIL_METRICS_IDLE_TIMEOUT_MS:-5000}"
+export VIGIL_DRIFT_IDLE_TIMEOUT_MS="${VIGIL_DRIFT_IDLE_TIMEOUT_MS:-5000}"
+# 30-second drift windows: the demo's 100 s of traffic gives a few of them.
+export VIGIL_DRIFT_WINDOW_MS="${VIGIL_DRIFT_WINDOW_MS:-30000}"
+export VIGIL_DRIFT_PROFILE_POLL_MS="${VIGIL_DRIFT_PROFILE_POLL_MS:-5000}"
 
 stop_services() {
   for s in $SERVICES; do
@@ -26,6 +30,10 @@ bash infra/native/stack.sh up
 vigil() { node bin/vigil.js "$@"; }
 vigil migrate
 vigil schemas register
+echo "building reference profiles from a stable period (simulated, seed 7)…"
+npx tsx scripts/simulate.ts --events 5000 --models 1 --seed 7 --start 2026-01-01T00:00:00Z --out "$DEMO/reference.jsonl"
+for m in model-0 model-1; do vigil baseline build --input "$DEMO/reference.jsonl" --model "$m" --version v1 >/dev/null; done
+vigil baseline list | head -5
 for s in $SERVICES; do
   if [[ -f "$DEMO/$s.pid" ]] && kill -0 "$(cat "$DEMO/$s.pid")" 2>/dev/null; then echo "$s already running"; continue; fi
   nohup node bin/vigil.js run "$s" >"$DEMO/$s.log" 2>&1 &
@@ -33,7 +41,9 @@ for s in $SERVICES; do
   echo "started $s (pid $!, log $DEMO/$s.log)"
 done
 RUN_ID="demo-$(date +%s)"
-npx tsx scripts/simulate.ts --events "$EVENTS" --seed "$(date +%s)" --start "$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%SZ)" --out "$DEMO/events.jsonl"
+# Feature f3 shifts by one reference standard deviation half-way through: the drift service flags it.
+npx tsx scripts/simulate.ts --events "$EVENTS" --seed "$(date +%s)" --start "$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%SZ)" \
+  --shift-feature f3 --shift-at 0.5 --shift-sd 1 --out "$DEMO/events.jsonl"
 vigil replay --file "$DEMO/events.jsonl"
 echo "three events as they sit on the topic, decoded through the registry:"
 vigil tail --from-beginning --max 3 --timeout 20 | cut -c1-200
@@ -64,5 +74,16 @@ curl -fsS "$CH" --data-binary "
          round(latency_p95, 2) AS p95_ms, round(confidence_mean, 3) AS confidence, low_confidence_count AS low_conf
   FROM vigil.window_metrics_final WHERE window_end >= now() - 900
   ORDER BY window_start DESC, model_id LIMIT 8 FORMAT PrettyCompact"
+echo "drift reports (feature f3 shifts half-way through the traffic):"
+for _ in $(seq 1 60); do
+  d="$(curl -fsS "$CH" --data-binary "SELECT count() FROM vigil.drift_reports_final WHERE window_end >= now() - 900" 2>/dev/null || echo 0)"
+  [[ "$d" -ge 4 ]] && break
+  sleep 1
+done
+curl -fsS "$CH" --data-binary "
+  SELECT model_id, window_start, count, drifted_count, round(drifted_share, 2) AS drifted_share,
+         arrayStringConcat(arrayMap((f, s) -> concat(f, '=', toString(round(s, 3))), arraySlice(top_features, 1, 3), arraySlice(top_scores, 1, 3)), ' ') AS top_drifted
+  FROM vigil.drift_reports_final WHERE window_end >= now() - 900
+  ORDER BY model_id, window_start LIMIT 12 FORMAT PrettyCompact"
 echo
 echo "services: $SERVICES (logs in $DEMO/); Prometheus http://127.0.0.1:${VIGIL_PROMETHEUS_PORT:-9090}; stop everything with: bash scripts/demo.sh stop"

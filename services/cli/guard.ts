@@ -6,7 +6,9 @@ import { registerGuardScore } from './guard/score-command.js';
 export function registerGuard(program: Command): void {
   const guard = program
     .command('guard')
-    .description('Adversarial and abuse detection: score event files offline, calibrate thresholds.');
+    .description(
+      'Adversarial and abuse detection: score event files offline, calibrate thresholds.',
+    );
   registerGuardScore(guard);
   registerGuardCalibrate(guard);
 }

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { VigilError, errorMessage } from '../common/errors.js';
 import { registerBaseline } from './baseline.js';
 import { registerDrift } from './drift.js';
+import { registerGuard } from './guard.js';
 import { registerMigrate } from './migrate.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
@@ -26,6 +27,7 @@ registerTail(program);
 registerRun(program);
 registerDrift(program);
 registerBaseline(program);
+registerGuard(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -47,14 +47,19 @@ export function buildFeatureSpace(
   }
   // The most common embedding length is the reference's; others are treated as absent.
   const lengths = new Map<number, number>();
-  for (const e of events) if (e.embedding) lengths.set(e.embedding.length, (lengths.get(e.embedding.length) ?? 0) + 1);
+  for (const e of events)
+    if (e.embedding) lengths.set(e.embedding.length, (lengths.get(e.embedding.length) ?? 0) + 1);
   let embeddingDims = 0;
   let best = 0;
-  for (const [len, count] of lengths) if (count > best || (count === best && len < embeddingDims)) [embeddingDims, best] = [len, count];
+  for (const [len, count] of lengths)
+    if (count > best || (count === best && len < embeddingDims))
+      [embeddingDims, best] = [len, count];
   const embeddingMean: number[] = [];
   const embeddingScale: number[] = [];
   for (let i = 0; i < embeddingDims; i++) {
-    const col = events.flatMap((e) => (e.embedding?.length === embeddingDims ? [e.embedding[i]!] : []));
+    const col = events.flatMap((e) =>
+      e.embedding?.length === embeddingDims ? [e.embedding[i]!] : [],
+    );
     const ms = meanStd(col);
     embeddingMean.push(ms.mean);
     embeddingScale.push(ms.std > 0 ? ms.std : 1);

@@ -50,8 +50,7 @@ export class QueryHistory {
   private grow(): void {
     const capacity = Math.min(this.cap, this.capacity * 2);
     const data = new Float32Array(capacity * this.dims);
-    for (let i = 0; i < this.count; i++)
-      data.set(this.row(i), i * this.dims);
+    for (let i = 0; i < this.count; i++) data.set(this.row(i), i * this.dims);
     this.data = data;
     this.capacity = capacity;
     this.start = 0;

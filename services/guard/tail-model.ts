@@ -63,14 +63,20 @@ export function fitTail(values: ArrayLike<number>, direction: 'upper' | 'lower')
 export function tailP(model: TailModel, x: number): number {
   if (model.n === 0) return 1;
   const v = model.direction === 'upper' ? x : -x;
-  if (v > model.edge) return Math.max(MIN_P, model.pEdge * Math.exp(-(v - model.edge) / model.beta));
+  if (v > model.edge)
+    return Math.max(MIN_P, model.pEdge * Math.exp(-(v - model.edge) / model.beta));
   const cdf = gridCdf(model.grid, v);
   return Math.min(1, Math.max(model.pEdge, (model.n * (1 - cdf) + 1) / (model.n + 1)));
 }
 
 /** Score of a tail probability: −log10 p, so 2 = "1 in 100", 3 = "1 in 1,000". */
 export function tailScore(model: TailModel, x: number): number {
-  return -Math.log10(tailP(model, x));
+  return pScore(tailP(model, x));
+}
+
+/** −log10 p for p clamped to [MIN_P, 1]: in [0, 300], never −0. */
+export function pScore(p: number): number {
+  return Math.max(0, -Math.log10(Math.min(1, Math.max(MIN_P, p))));
 }
 
 /** The value whose tail probability is p (inverse of {@link tailP}), in the original units. */

@@ -141,7 +141,10 @@ export async function createMonitor(options: MonitorOptions): Promise<Monitor> {
     const messages = [];
     for (const e of batch) {
       try {
-        messages.push({ key: e.modelId, value: encode(e), timestamp: String(e.timestamp) });
+        // No Kafka timestamp of our own: the broker's CreateTime (now) drives retention. Event time
+        // lives in the record; stamping it on the message would let time-based retention delete a
+        // replay of historical traffic (older than retention.ms) as soon as it is written.
+        messages.push({ key: e.modelId, value: encode(e) });
       } catch (err) {
         stats.encodeFailures++;
         log.error('event could not be encoded; dropped', { eventId: e.eventId, error: errorMessage(err) });

@@ -4,7 +4,14 @@ import { CommanderError, type Command } from 'commander';
 import { errorMessage } from '../../common/errors.js';
 import { InputError } from '../../data/input-error.js';
 import type { CalibrateOptions } from '../../guard/calibrate.js';
-import { EXIT_BAD_INPUT, EXIT_OK, parseInteger, parseRate, processIo, type CommandIo } from './guard-options.js';
+import {
+  EXIT_BAD_INPUT,
+  EXIT_OK,
+  parseInteger,
+  parseRate,
+  processIo,
+  type CommandIo,
+} from './guard-options.js';
 import { calibrateFromReference } from './load-calibration.js';
 
 interface CalibrateRawOptions {
@@ -21,11 +28,20 @@ export const DEFAULT_CALIBRATE_TARGET_FPR = 0.001;
 export function registerGuardCalibrate(guard: Command): void {
   guard
     .command('calibrate')
-    .description('Build the guard profile from benign reference events and calibrate its thresholds.')
+    .description(
+      'Build the guard profile from benign reference events and calibrate its thresholds.',
+    )
     .requiredOption('--reference <file>', 'benign reference events (.jsonl, the JSON event form)')
     .requiredOption('--out <file>', 'where to write {profile, thresholds} (JSON)')
-    .option('--target-fpr <rate>', 'share of benign clients that may be flagged', String(DEFAULT_CALIBRATE_TARGET_FPR))
-    .option('--event-fpr <rate>', 'share of benign events that may be flagged (default: --target-fpr)')
+    .option(
+      '--target-fpr <rate>',
+      'share of benign clients that may be flagged',
+      String(DEFAULT_CALIBRATE_TARGET_FPR),
+    )
+    .option(
+      '--event-fpr <rate>',
+      'share of benign events that may be flagged (default: --target-fpr)',
+    )
     .option('--k <n>', 'neighbours of the query-similarity detector (Chen et al. 2019)', '50')
     .option('--history-size <n>', 'queries remembered per client and model', '1000')
     .exitOverride((err) => {
@@ -37,15 +53,21 @@ export function registerGuardCalibrate(guard: Command): void {
     });
 }
 
-export async function runGuardCalibrateCommand(raw: CalibrateRawOptions, io: CommandIo): Promise<number> {
+export async function runGuardCalibrateCommand(
+  raw: CalibrateRawOptions,
+  io: CommandIo,
+): Promise<number> {
   try {
     const options: CalibrateOptions = {
       targetFpr: parseRate('--target-fpr', raw.targetFpr ?? String(DEFAULT_CALIBRATE_TARGET_FPR)),
     };
     if (raw.eventFpr !== undefined) options.eventFpr = parseRate('--event-fpr', raw.eventFpr);
     if (raw.k !== undefined) options.k = parseInteger('--k', raw.k, 1);
-    if (raw.historySize !== undefined) options.historySize = parseInteger('--history-size', raw.historySize, 1);
-    const cal = await calibrateFromReference(raw.reference, options, (t) => io.err(`vigil: ${t}\n`));
+    if (raw.historySize !== undefined)
+      options.historySize = parseInteger('--history-size', raw.historySize, 1);
+    const cal = await calibrateFromReference(raw.reference, options, (t) =>
+      io.err(`vigil: ${t}\n`),
+    );
     try {
       await writeFile(raw.out, `${JSON.stringify(cal)}\n`);
     } catch (err) {

@@ -28,7 +28,10 @@ export function lineError(file: string, r: Extract<LineResult, { ok: false }>): 
 }
 
 /** Loads a whole reference file; bad lines are reported through `warn` and skipped. */
-export async function loadReference(file: string, warn: (text: string) => void): Promise<InferenceEvent[]> {
+export async function loadReference(
+  file: string,
+  warn: (text: string) => void,
+): Promise<InferenceEvent[]> {
   const events: InferenceEvent[] = [];
   let bad = 0;
   for await (const r of eventLines(file)) {

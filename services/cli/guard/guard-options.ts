@@ -7,14 +7,20 @@ import { InputError } from '../../data/input-error.js';
 export function parseRate(option: string, text: string): number {
   const x = Number(text);
   if (text.trim() === '' || !(x > 0 && x <= 0.5))
-    throw new InputError({}, `${option}: expected a number in (0, 0.5], got ${JSON.stringify(text)}`);
+    throw new InputError(
+      {},
+      `${option}: expected a number in (0, 0.5], got ${JSON.stringify(text)}`,
+    );
   return x;
 }
 
 export function parseInteger(option: string, text: string, min: number): number {
   const x = Number(text);
   if (text.trim() === '' || !Number.isInteger(x) || x < min)
-    throw new InputError({}, `${option}: expected an integer >= ${min}, got ${JSON.stringify(text)}`);
+    throw new InputError(
+      {},
+      `${option}: expected an integer >= ${min}, got ${JSON.stringify(text)}`,
+    );
   return x;
 }
 
@@ -28,7 +34,10 @@ export function parsePositive(option: string, text: string): number {
 export function oneOf<T extends string>(option: string, text: string, allowed: readonly T[]): T {
   const found = allowed.find((a) => a === text);
   if (found === undefined)
-    throw new InputError({}, `${option}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(text)}`);
+    throw new InputError(
+      {},
+      `${option}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(text)}`,
+    );
   return found;
 }
 

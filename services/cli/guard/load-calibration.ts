@@ -2,7 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../../common/errors.js';
 import { InputError } from '../../data/input-error.js';
-import { calibrateGuard, type CalibrateOptions, type GuardCalibration } from '../../guard/calibrate.js';
+import {
+  calibrateGuard,
+  type CalibrateOptions,
+  type GuardCalibration,
+} from '../../guard/calibrate.js';
 import { parseGuardCalibration } from '../../guard/calibration-json.js';
 import { loadReference } from './event-lines.js';
 
@@ -16,7 +20,10 @@ export async function readCalibrationFile(file: string): Promise<GuardCalibratio
   try {
     return parseGuardCalibration(JSON.parse(text));
   } catch (err) {
-    throw new InputError({ file }, `not a guard calibration (vigil guard calibrate --out): ${errorMessage(err)}`);
+    throw new InputError(
+      { file },
+      `not a guard calibration (vigil guard calibrate --out): ${errorMessage(err)}`,
+    );
   }
 }
 

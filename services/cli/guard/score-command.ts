@@ -49,11 +49,21 @@ export function registerGuardScore(guard: Command): void {
     .description('Score an event file (JSON Lines) with the guard, in file order, as one stream.')
     .requiredOption('--events <file>', 'events to score (.jsonl, the JSON event form)')
     .option('--reference <file>', 'benign reference events to calibrate on (or use --thresholds)')
-    .option('--thresholds <file>', 'calibration written by `vigil guard calibrate --out` (instead of --reference)')
-    .option('--target-fpr <rate>', 'client- and event-level false-positive target when calibrating on --reference', String(DEFAULT_SCORE_TARGET_FPR))
+    .option(
+      '--thresholds <file>',
+      'calibration written by `vigil guard calibrate --out` (instead of --reference)',
+    )
+    .option(
+      '--target-fpr <rate>',
+      'client- and event-level false-positive target when calibrating on --reference',
+      String(DEFAULT_SCORE_TARGET_FPR),
+    )
     .option('--format <format>', 'output: table (a summary) or jsonl (one line per event)', 'table')
     .option('--max-clients <n>', 'most client states kept (LRU), default 10000')
-    .option('--idle-timeout <seconds>', 'drop a client state idle this long in event time, default 3600')
+    .option(
+      '--idle-timeout <seconds>',
+      'drop a client state idle this long in event time, default 3600',
+    )
     .addHelpText(
       'after',
       `
@@ -83,8 +93,10 @@ export function parseScoreOptions(raw: ScoreRawOptions): ScoreConfig {
   };
   if (raw.reference !== undefined) config.reference = raw.reference;
   if (raw.thresholds !== undefined) config.thresholds = raw.thresholds;
-  if (raw.maxClients !== undefined) config.maxClients = parseInteger('--max-clients', raw.maxClients, 1);
-  if (raw.idleTimeout !== undefined) config.idleTimeoutMs = 1000 * parsePositive('--idle-timeout', raw.idleTimeout);
+  if (raw.maxClients !== undefined)
+    config.maxClients = parseInteger('--max-clients', raw.maxClients, 1);
+  if (raw.idleTimeout !== undefined)
+    config.idleTimeoutMs = 1000 * parsePositive('--idle-timeout', raw.idleTimeout);
   return config;
 }
 
@@ -120,7 +132,13 @@ export async function runGuardScore(config: ScoreConfig, io: CommandIo): Promise
     ...(config.maxClients !== undefined && { maxClients: config.maxClients }),
     ...(config.idleTimeoutMs !== undefined && { idleTimeoutMs: config.idleTimeoutMs }),
   });
-  const summary: ScoreSummary = { events: 0, flagged: 0, badLines: 0, clients: new Map(), thresholds: calibration.thresholds };
+  const summary: ScoreSummary = {
+    events: 0,
+    flagged: 0,
+    badLines: 0,
+    clients: new Map(),
+    thresholds: calibration.thresholds,
+  };
   let buffer: string[] = [];
   const flush = () => {
     if (buffer.length > 0) io.out(`${buffer.join('\n')}\n`);
@@ -140,7 +158,12 @@ export async function runGuardScore(config: ScoreConfig, io: CommandIo): Promise
     c.events++;
     if (s.flagged) c.flagged++;
     if (s.clientFlagged && c.suspicious === null)
-      c.suspicious = { modelId: s.modelId, since: s.clientState.since!, why: s.clientState.why, atQuery: c.events };
+      c.suspicious = {
+        modelId: s.modelId,
+        since: s.clientState.since!,
+        why: s.clientState.why,
+        atQuery: c.events,
+      };
     summary.clients.set(s.clientId, c);
     if (config.format === 'jsonl') {
       buffer.push(scoreLine(s));

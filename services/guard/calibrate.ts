@@ -1,0 +1,302 @@
+/**
+ * Calibration: reference profile + thresholds for a target false-positive rate, from benign
+ * reference events only.
+ *
+ * 1. The reference's pseudo-clients (pseudo-clients.ts) are split alternately in two halves: the
+ *    profile is built on one, the thresholds are chosen on the other, so the thresholds are held-out
+ *    estimates, not in-sample ones (a reference with a single pseudo-client is used for both, and
+ *    the figures say so).
+ * 2. The calibration half is replayed, in file order, through a GuardEngine that never flags,
+ *    recording every event's combined score and, per pseudo-client, the lowest mean k-NN distance,
+ *    the highest extraction score and its event scores in order.
+ * 3. Event threshold: the (1 − eventFpr) quantile of the benign combined scores (tail-model.ts).
+ * 4. Client thresholds: the client-level budget `targetFpr` is split evenly over the three client
+ *    rules (union bound: P(any) ≤ Σ P(rule)). For each rule the statistic is the pseudo-client's
+ *    worst value over its life; the threshold is the quantile of that statistic across benign
+ *    pseudo-clients at the rule's budget (divided by the share of pseudo-clients the rule can fire
+ *    for at all), extrapolated with the exponential tail when the budget is rarer than 1/clients.
+ *    The flagged-events count must also keep a binomial bound — P(Bin(flagWindow, event flag
+ *    rate) ≥ n) × (windows in a long client life) ≤ budget — so a small calibration set cannot
+ *    make it trigger-happy; the extraction threshold never goes below −log10(budget); the
+ *    query-similarity threshold also holds for benign clients living a whole history
+ *    (see longLivedBound), not only as long as the reference's clients.
+ * 5. The held-out half is replayed again with the chosen thresholds; the figures (event flag rate,
+ *    client flag rate and by which rule) are stored with the thresholds.
+ */
+import type { InferenceEvent } from '../common/event.js';
+import { ValidationError } from '../common/errors.js';
+import { binomialSf } from './binomial.js';
+import { buildModelProfile } from './build-profile.js';
+import { GuardEngine } from './engine.js';
+import { SimilarityMap, standardize } from './feature-space.js';
+import { QueryHistory } from './query-history.js';
+import { resolveGuardParams, type GuardParams } from './guard-params.js';
+import { GUARD_PROFILE_VERSION, type GuardProfile, type ModelProfile } from './profile-types.js';
+import { byModel, pseudoClients } from './pseudo-clients.js';
+import { logDistance } from './stateful-scorer.js';
+import { fitTail, tailQuantile } from './tail-model.js';
+import {
+  GUARD_THRESHOLDS_VERSION,
+  neverThresholds,
+  type CalibrationFigures,
+  type GuardThresholds,
+  type ModelThresholds,
+} from './thresholds.js';
+
+export interface CalibrateOptions extends Partial<GuardParams> {
+  /** Client-level false-positive target: share of benign clients flagged. Default 0.01. */
+  targetFpr?: number;
+  /** Event-level false-positive target: share of benign events flagged. Default: targetFpr. */
+  eventFpr?: number;
+}
+
+export const DEFAULT_TARGET_FPR = 0.01;
+
+/** Profile + thresholds: what `vigil guard calibrate` writes and `GuardEngine` needs. */
+export interface GuardCalibration {
+  profile: GuardProfile;
+  thresholds: GuardThresholds;
+}
+
+/** Shares are validated here once: (0, 0.5]. */
+function checkRate(name: string, v: number): number {
+  if (!(typeof v === 'number' && v > 0 && v <= 0.5))
+    throw new ValidationError(name, `must be a number in (0, 0.5], got ${String(v)}`);
+  return v;
+}
+
+export function calibrateGuard(
+  events: readonly InferenceEvent[],
+  options: CalibrateOptions = {},
+): GuardCalibration {
+  const { targetFpr: t, eventFpr: ef, ...rest } = options;
+  const targetFpr = checkRate('targetFpr', t ?? DEFAULT_TARGET_FPR);
+  const eventFpr = checkRate('eventFpr', ef ?? targetFpr);
+  const params = resolveGuardParams(rest);
+  if (events.length === 0) throw new ValidationError('reference', 'has no events');
+  const profile: GuardProfile = { version: GUARD_PROFILE_VERSION, params, models: {} };
+  const thresholds: GuardThresholds = {
+    version: GUARD_THRESHOLDS_VERSION,
+    targetFpr,
+    eventFpr,
+    models: {},
+  };
+  for (const [modelId, evs] of byModel(events)) {
+    const pcs = pseudoClients(evs, params);
+    const inSample = pcs.groups.length < 2;
+    const half = (parity: number) =>
+      inSample
+        ? [...evs]
+        : pcs.groups
+            .filter((_, g) => g % 2 === parity)
+            .flat()
+            .sort((a, b) => a - b)
+            .map((i) => evs[i]!);
+    const profileEvents = half(0);
+    let calibrationEvents = half(1);
+    if (pcs.mode === 'chunks') {
+      // The engine keys state by clientId: give each chunk its own id so it replays as one client.
+      const chunkOf = new Map<number, number>();
+      pcs.groups.forEach((g, gi) => g.forEach((i) => chunkOf.set(i, gi)));
+      const idx = inSample
+        ? evs.map((_, i) => i)
+        : pcs.groups
+            .filter((_, g) => g % 2 === 1)
+            .flat()
+            .sort((a, b) => a - b);
+      calibrationEvents = idx.map((i) => ({
+        ...evs[i]!,
+        clientId: `pseudo-client-${chunkOf.get(i)}`,
+      }));
+    }
+    const mp = buildModelProfile(modelId, profileEvents, params);
+    profile.models[modelId] = mp;
+    thresholds.models[modelId] = calibrateModel(
+      mp,
+      params,
+      calibrationEvents,
+      targetFpr,
+      eventFpr,
+      inSample,
+    );
+  }
+  return { profile, thresholds };
+}
+
+/** Alias: `calibrate(referenceEvents, { targetFpr })`. */
+export const calibrate = calibrateGuard;
+
+interface ClientLife {
+  scores: number[];
+  minKnn: number | null;
+  maxExtraction: number | null;
+}
+
+export function calibrateModel(
+  mp: ModelProfile,
+  params: GuardParams,
+  events: readonly InferenceEvent[],
+  targetFpr: number,
+  eventFpr: number,
+  inSample = false,
+): ModelThresholds {
+  const single: GuardProfile = {
+    version: GUARD_PROFILE_VERSION,
+    params,
+    models: { [mp.modelId]: mp },
+  };
+  const never: GuardThresholds = {
+    version: GUARD_THRESHOLDS_VERSION,
+    targetFpr,
+    eventFpr,
+    models: { [mp.modelId]: neverThresholds() },
+  };
+  const unbounded = { maxClients: Number.MAX_SAFE_INTEGER, idleTimeoutMs: Infinity };
+  const engine = new GuardEngine(single, never, unbounded);
+  const lives = new Map<string, ClientLife>();
+  const all: number[] = [];
+  for (const e of events) {
+    const d = engine.scoreDetailed(e);
+    all.push(d.score);
+    let life = lives.get(e.clientId);
+    if (!life) lives.set(e.clientId, (life = { scores: [], minKnn: null, maxExtraction: null }));
+    life.scores.push(d.score);
+    if (d.meanKnn !== null) life.minKnn = Math.min(life.minKnn ?? Infinity, d.meanKnn);
+    if (d.clientState.queries >= params.minExtractionQueries)
+      life.maxExtraction = Math.max(life.maxExtraction ?? -Infinity, d.scores.extraction);
+  }
+  const clients = [...lives.values()];
+  const budget = targetFpr / 3;
+
+  const event = all.length > 0 ? tailQuantile(fitTail(all, 'upper'), eventFpr) : Infinity;
+
+  const knn = clients.flatMap((c) => (c.minKnn === null ? [] : [logDistance(c.minKnn)]));
+  const perClient =
+    knn.length > 0
+      ? Math.exp(
+          tailQuantile(fitTail(knn, 'lower'), Math.min(1, (budget * clients.length) / knn.length)),
+        )
+      : Infinity;
+  const statefulDistance = Math.min(perClient, longLivedBound(mp, params, events, budget));
+
+  const ex = clients.flatMap((c) => (c.maxExtraction === null ? [] : [c.maxExtraction]));
+  const extraction = Math.max(
+    -Math.log10(budget),
+    ex.length > 0
+      ? tailQuantile(fitTail(ex, 'upper'), Math.min(1, (budget * clients.length) / ex.length))
+      : 0,
+  );
+
+  const flaggedEvents = flaggedEventsThreshold(clients, event, params.flagWindow, budget, eventFpr);
+
+  const chosen: ModelThresholds = {
+    event,
+    statefulDistance,
+    extraction,
+    flaggedEvents,
+    calibration: neverThresholds().calibration,
+  };
+  chosen.calibration = replayFigures(
+    single,
+    { ...never, models: { [mp.modelId]: chosen } },
+    events,
+    inSample,
+  );
+  return chosen;
+}
+
+/**
+ * Benign k-NN distances shrink as a client's history grows, so a threshold learned from the
+ * reference's clients alone would flag benign clients that live longer than those. This bound
+ * covers a benign client that sends a full history (`historySize` queries): the calibration events
+ * are replayed as pooled pseudo-clients of that length, and with d_m the k-NN distance at history
+ * size m, P(any d_m < τ over the life) ≤ Σ_m P(d_m < τ) = L · P_mix(d < τ), where P_mix is the
+ * distribution of all the replay's distances (uniform over m). So τ is the budget/L quantile of
+ * that mixture (a union bound: conservative, as successive distances are strongly correlated).
+ */
+function longLivedBound(
+  mp: ModelProfile,
+  params: GuardParams,
+  events: readonly InferenceEvent[],
+  budget: number,
+): number {
+  const sim = new SimilarityMap(mp.space);
+  const life = Math.min(params.historySize, events.length);
+  const scratch = new Float64Array(params.historySize);
+  const values: number[] = [];
+  let history = new QueryHistory(sim.dims, params.historySize);
+  events.forEach((e, i) => {
+    if (i % life === 0) history = new QueryHistory(sim.dims, params.historySize);
+    const v = sim.map(standardize(mp.space, e));
+    const nb = history.neighbours(v, params.k, scratch);
+    if (nb && nb.count >= params.minHistory) values.push(logDistance(nb.meanKnn));
+    history.push(v);
+  });
+  if (values.length === 0) return Infinity;
+  return Math.exp(
+    tailQuantile(fitTail(values, 'lower'), budget / Math.max(1, life - params.minHistory)),
+  );
+}
+
+/** Smallest count that both the benign pseudo-clients and a binomial bound keep within budget. */
+function flaggedEventsThreshold(
+  clients: readonly ClientLife[],
+  event: number,
+  window: number,
+  budget: number,
+  eventFpr: number,
+): number {
+  const maxima = clients.map((c) => {
+    let best = 0;
+    let run = 0;
+    for (let i = 0; i < c.scores.length; i++) {
+      if (c.scores[i]! >= event) run++;
+      if (i >= window && c.scores[i - window]! >= event) run--;
+      best = Math.max(best, run);
+    }
+    return best;
+  });
+  const flagged = clients.reduce((s, c) => s + c.scores.filter((x) => x >= event).length, 0);
+  const total = clients.reduce((s, c) => s + c.scores.length, 0);
+  const rate = Math.max(eventFpr, total > 0 ? flagged / total : 0);
+  const longest = Math.max(window, ...clients.map((c) => c.scores.length));
+  for (let n = 2; n <= window; n++) {
+    const empirical = maxima.filter((m) => m >= n).length / Math.max(1, maxima.length);
+    const bound = binomialSf(n, window, rate) * (longest / window);
+    if (empirical <= budget && bound <= budget) return n;
+  }
+  return window + 1;
+}
+
+function replayFigures(
+  profile: GuardProfile,
+  thresholds: GuardThresholds,
+  events: readonly InferenceEvent[],
+  inSample: boolean,
+): CalibrationFigures {
+  const engine = new GuardEngine(profile, thresholds, {
+    maxClients: Number.MAX_SAFE_INTEGER,
+    idleTimeoutMs: Infinity,
+  });
+  const flaggedClients = new Set<string>();
+  const by = { stateful: 0, extraction: 0, flaggedEvents: 0 };
+  const all = new Set<string>();
+  let flaggedEvents = 0;
+  for (const e of events) {
+    const r = engine.score(e);
+    all.add(e.clientId);
+    if (r.flagged) flaggedEvents++;
+    if (r.clientFlagged && !flaggedClients.has(e.clientId)) {
+      flaggedClients.add(e.clientId);
+      for (const rule of r.clientState.rules) by[rule]++;
+    }
+  }
+  return {
+    events: events.length,
+    pseudoClients: all.size,
+    inSample,
+    eventFlagRate: events.length > 0 ? flaggedEvents / events.length : 0,
+    clientFlagRate: all.size > 0 ? flaggedClients.size / all.size : 0,
+    clientsFlaggedBy: by,
+  };
+}

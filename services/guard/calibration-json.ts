@@ -1,0 +1,60 @@
+/**
+ * Reading a calibration file (`vigil guard calibrate --out`): {profile, thresholds}. Checked once
+ * on load, with errors naming the field; JSON has no Infinity, so a threshold written as null
+ * (a rule that never fires) reads back as Infinity.
+ */
+import { ValidationError } from '../common/errors.js';
+import type { GuardCalibration } from './calibrate.js';
+import { resolveGuardParams, type GuardParams } from './guard-params.js';
+import { GUARD_PROFILE_VERSION } from './profile-types.js';
+import { GUARD_THRESHOLDS_VERSION } from './thresholds.js';
+
+function obj(field: string, v: unknown): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new ValidationError(field, 'must be an object');
+  return v as Record<string, unknown>;
+}
+
+function threshold(field: string, v: unknown, ifNull: number): number {
+  if (v === null) return ifNull;
+  if (typeof v !== 'number' || Number.isNaN(v))
+    throw new ValidationError(field, `must be a number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function parseGuardCalibration(input: unknown): GuardCalibration {
+  const root = obj('calibration', input);
+  const profile = obj('profile', root.profile);
+  const thresholds = obj('thresholds', root.thresholds);
+  if (profile.version !== GUARD_PROFILE_VERSION)
+    throw new ValidationError(
+      'profile.version',
+      `must be ${GUARD_PROFILE_VERSION}, got ${JSON.stringify(profile.version)}`,
+    );
+  if (thresholds.version !== GUARD_THRESHOLDS_VERSION)
+    throw new ValidationError(
+      'thresholds.version',
+      `must be ${GUARD_THRESHOLDS_VERSION}, got ${JSON.stringify(thresholds.version)}`,
+    );
+  const params = resolveGuardParams(obj('profile.params', profile.params) as Partial<GuardParams>);
+  const models = obj('profile.models', profile.models);
+  const tModels = obj('thresholds.models', thresholds.models);
+  for (const [id, m] of Object.entries(models)) {
+    const mp = obj(`profile.models.${id}`, m);
+    for (const key of ['space', 'confidence', 'margin', 'ood', 'stateful', 'successive'])
+      obj(`profile.models.${id}.${key}`, mp[key]);
+    const t = obj(`thresholds.models.${id}`, tModels[id]);
+    t.event = threshold(`thresholds.models.${id}.event`, t.event, Infinity);
+    t.statefulDistance = threshold(
+      `thresholds.models.${id}.statefulDistance`,
+      t.statefulDistance,
+      0,
+    );
+    t.extraction = threshold(`thresholds.models.${id}.extraction`, t.extraction, Infinity);
+    t.flaggedEvents = threshold(`thresholds.models.${id}.flaggedEvents`, t.flaggedEvents, Infinity);
+  }
+  return {
+    profile: { ...profile, params } as unknown as GuardCalibration['profile'],
+    thresholds: thresholds as unknown as GuardCalibration['thresholds'],
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * Extraction and probing patterns, per client, in the spirit of PRADA (Juuti et al., "PRADA:
+ * Protecting Against DNN Model Stealing Attacks", EuroS&P 2019). PRADA tests whether the
+ * distances between a client's queries still look like those of natural data (Shapiro–Wilk on the
+ * minimum distances). Here, over the client's last `extractionWindow` queries, four tests, each a
+ * p-value under benign behaviour learned from the reference:
+ *
+ * - distances: one-sample Kolmogorov–Smirnov of the successive-query distances against the benign
+ *   successive-distance distribution (a distribution-free stand-in for PRADA's normality test:
+ *   synthetic probes are either much closer together or much more spread than natural traffic);
+ * - near-boundary: how many queries have a margin below the reference's `boundaryQuantile`
+ *   (binomial tail against the reference share; Tramèr et al., "Stealing Machine Learning Models
+ *   via Prediction APIs", USENIX Security 2016, and active-learning extraction query there);
+ * - out of range: how many queries lie outside the reference (OOD p < `outOfRangeP`; binomial
+ *   tail): coverage of regions benign users do not visit;
+ * - rate: queries per minute over the window against the fastest windows of benign clients
+ *   (when the reference has enough clients to learn them).
+ *
+ * The score is −log10 of the smallest p, Bonferroni-corrected for the number of tests. Coverage
+ * (distinct cells of a coarse grid over the similarity space) and volume are reported, not tested.
+ */
+import { binomialSf } from './binomial.js';
+import type { GuardParams } from './guard-params.js';
+import type { ModelProfile } from './profile-types.js';
+import { ScalarRing } from './scalar-ring.js';
+import { fmt, fmtP, type ScorerResult } from './scorer-result.js';
+import { gridCdf, pScore, tailP, tailQuantile } from './tail-model.js';
+
+export interface ExtractionObservation {
+  /** Distance to the client's previous query; null for its first query. */
+  successive: number | null;
+  nearBoundary: boolean;
+  outOfRange: boolean;
+  timestamp: number;
+  /** Cell of the coarse coverage grid. */
+  cell: number;
+}
+
+/** The bounded per-client window the extraction tests read. */
+export class ExtractionWindow {
+  readonly successive: ScalarRing;
+  readonly nearBoundary: ScalarRing;
+  readonly outOfRange: ScalarRing;
+  readonly timestamps: ScalarRing;
+  readonly cells: ScalarRing;
+
+  constructor(readonly cap: number) {
+    this.successive = new ScalarRing(cap);
+    this.nearBoundary = new ScalarRing(cap);
+    this.outOfRange = new ScalarRing(cap);
+    this.timestamps = new ScalarRing(cap);
+    this.cells = new ScalarRing(cap);
+  }
+
+  /** Count per coverage cell over the window (kept in step with `cells`). */
+  private readonly cellCounts = new Map<number, number>();
+
+  push(o: ExtractionObservation): void {
+    if (o.successive !== null) this.successive.push(o.successive);
+    this.nearBoundary.push(o.nearBoundary ? 1 : 0);
+    this.outOfRange.push(o.outOfRange ? 1 : 0);
+    this.timestamps.push(o.timestamp);
+    const out = this.cells.push(o.cell);
+    this.cellCounts.set(o.cell, (this.cellCounts.get(o.cell) ?? 0) + 1);
+    if (out !== undefined) {
+      const c = this.cellCounts.get(out)! - 1;
+      if (c === 0) this.cellCounts.delete(out);
+      else this.cellCounts.set(out, c);
+    }
+  }
+
+  get size(): number {
+    return this.timestamps.size;
+  }
+
+  get bytes(): number {
+    return (
+      this.successive.bytes +
+      this.nearBoundary.bytes +
+      this.outOfRange.bytes +
+      this.timestamps.bytes +
+      this.cells.bytes
+    );
+  }
+
+  /** Queries per minute over the window (event time). */
+  ratePerMinute(): number {
+    return ratePerMinute(this.timestamps);
+  }
+
+  distinctCells(): number {
+    return this.cellCounts.size;
+  }
+
+  toJSON(): Record<string, number[]> {
+    return {
+      successive: this.successive.toArray(),
+      nearBoundary: this.nearBoundary.toArray(),
+      outOfRange: this.outOfRange.toArray(),
+      timestamps: this.timestamps.toArray(),
+      cells: this.cells.toArray(),
+    };
+  }
+
+  static fromJSON(cap: number, o: Record<string, number[] | undefined>): ExtractionWindow {
+    const w = new ExtractionWindow(cap);
+    const fill = (ring: ScalarRing, values: number[] | undefined) => {
+      for (const v of (values ?? []).slice(-cap)) ring.push(v);
+    };
+    fill(w.successive, o.successive);
+    fill(w.nearBoundary, o.nearBoundary);
+    fill(w.outOfRange, o.outOfRange);
+    fill(w.timestamps, o.timestamps);
+    fill(w.cells, o.cells);
+    for (const c of w.cells.toArray()) w.cellCounts.set(c, (w.cellCounts.get(c) ?? 0) + 1);
+    return w;
+  }
+}
+
+/** Queries per minute spanned by a ring of event times (a zero span counts as 1 ms). */
+export function ratePerMinute(times: ScalarRing): number {
+  const n = times.size;
+  if (n < 2) return 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = times.at(i);
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return ((n - 1) * 60_000) / Math.max(1, hi - lo);
+}
+
+/**
+ * Asymptotic p-value of the one-sample KS statistic, with Stephens' small-sample correction
+ * λ = (√n + 0.12 + 0.11/√n)·D (Press et al., Numerical Recipes, 3rd ed., §14.3.3): fast enough
+ * to run on every query; the extraction threshold is calibrated empirically on top of it.
+ */
+export function ksPValue(d: number, n: number): number {
+  const sn = Math.sqrt(n);
+  const lambda = (sn + 0.12 + 0.11 / sn) * d;
+  if (lambda < 0.2) return 1;
+  let sum = 0;
+  for (let j = 1; j <= 100; j++) {
+    const term = (j % 2 === 1 ? 2 : -2) * Math.exp(-2 * j * j * lambda * lambda);
+    sum += term;
+    if (Math.abs(term) < 1e-16 * Math.max(sum, 1e-300)) break;
+  }
+  return Math.min(1, Math.max(0, sum));
+}
+
+/**
+ * Cell of a coarse grid over the similarity vector: each of the first 16 coordinates in three
+ * bins (below −1, within ±1, above +1 reference σ), hashed to 32 bits (FNV-1a).
+ */
+export function coverageCell(v: Float32Array): number {
+  let h = 0x811c9dc5;
+  const n = Math.min(16, v.length);
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    const bin = x < -1 ? 0 : x > 1 ? 2 : 1;
+    h = Math.imul(h ^ bin, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+export interface ExtractionTest {
+  name: 'distances' | 'near-boundary' | 'out-of-range' | 'rate';
+  p: number;
+  detail: string;
+}
+
+export interface ExtractionResult extends ScorerResult {
+  /** Null when the client has fewer than `minExtractionQueries` queries in its window. */
+  tests: ExtractionTest[] | null;
+}
+
+/** KS statistic of sample values against a reference CDF given as a quantile grid (sorts values). */
+export function ksAgainstGrid(values: Float64Array, grid: readonly number[]): number {
+  const x = values.sort();
+  const n = x.length;
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const f = gridCdf(grid, x[i]!);
+    d = Math.max(d, (i + 1) / n - f, f - i / n);
+  }
+  return d;
+}
+
+export function scoreExtraction(
+  profile: ModelProfile,
+  params: Pick<GuardParams, 'minExtractionQueries' | 'boundaryQuantile' | 'outOfRangeP'>,
+  w: ExtractionWindow,
+): ExtractionResult {
+  const n = w.size;
+  // Reasons are formatted only when read (getters): most events never need them. The figures
+  // are taken now, so a reason read later still describes this query.
+  const rate = w.ratePerMinute();
+  const cells = w.distinctCells();
+  const volume = () => `${n} queries in window, ${fmt(rate)}/min, ${cells} grid cells`;
+  if (n < params.minExtractionQueries) {
+    return {
+      score: 0,
+      tests: null,
+      get reason() {
+        return `extraction: ${volume()}; ${params.minExtractionQueries} queries needed (not scored)`;
+      },
+    };
+  }
+  const tests: ExtractionTest[] = [];
+  if (w.successive.size >= 10 && profile.successive.n > 0) {
+    const succ = w.successive.copyTo(new Float64Array(w.successive.size));
+    const d = ksAgainstGrid(succ, profile.successive.grid);
+    const med = succ[succ.length >> 1]!;
+    tests.push({
+      name: 'distances',
+      p: ksPValue(d, succ.length),
+      get detail() {
+        return `successive-query distances unlike benign (KS D=${fmt(d)}, median ${fmt(med)} vs benign ${fmt(tailQuantile(profile.successive, 0.5))})`;
+      },
+    });
+  }
+  const nb = w.nearBoundary.sum();
+  const p0b = Math.max(profile.boundaryShare, 1e-3);
+  tests.push({
+    name: 'near-boundary',
+    p: binomialSf(nb, n, p0b),
+    get detail() {
+      return `${nb}/${n} queries near the decision boundary (benign ${fmt(100 * p0b)}%)`;
+    },
+  });
+  const oor = w.outOfRange.sum();
+  const p0o = Math.max(profile.ood.outOfRangeShare, params.outOfRangeP / 10);
+  tests.push({
+    name: 'out-of-range',
+    p: binomialSf(oor, n, p0o),
+    get detail() {
+      return `${oor}/${n} queries outside the reference (benign ${fmt(100 * p0o)}%)`;
+    },
+  });
+  const rateTail = profile.rate;
+  if (rateTail) {
+    tests.push({
+      name: 'rate',
+      p: rate > 0 ? tailP(rateTail, Math.log(rate)) : 1,
+      get detail() {
+        return `${fmt(rate)} queries/min (fastest benign clients: 99th percentile ${fmt(Math.exp(tailQuantile(rateTail, 0.01)))})`;
+      },
+    });
+  }
+  let worst = tests[0]!;
+  for (const t of tests) if (t.p < worst.p) worst = t;
+  const score = pScore(worst.p * tests.length);
+  return {
+    score,
+    tests,
+    get reason() {
+      return `extraction/probing: ${worst.detail}; ${volume()}, ${fmtP(score)}`;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Calibrated decision thresholds, per model (JSON; see calibrate.ts for how they are chosen).
+ */
+export const GUARD_THRESHOLDS_VERSION = 1;
+
+export interface GuardThresholds {
+  version: typeof GUARD_THRESHOLDS_VERSION;
+  /** Client-level target: share of benign clients that may be flagged. */
+  targetFpr: number;
+  /** Event-level target: share of benign events that may be flagged. */
+  eventFpr: number;
+  models: Record<string, ModelThresholds>;
+}
+
+export interface ModelThresholds {
+  /** An event is flagged when its combined score (max of the event scorers) is ≥ this. */
+  event: number;
+  /** A client is flagged when the mean k-NN distance of a query to its history is < this. */
+  statefulDistance: number;
+  /** A client is flagged when its extraction score is ≥ this. */
+  extraction: number;
+  /** A client is flagged when ≥ this many of its last `flagWindow` events are flagged. */
+  flaggedEvents: number;
+  /** What the calibration saw (for the record; not used to decide). */
+  calibration: CalibrationFigures;
+}
+
+export interface CalibrationFigures {
+  /** Benign events and pseudo-clients the thresholds were calibrated on (held out from the profile). */
+  events: number;
+  pseudoClients: number;
+  /** True when the reference was too small to hold data out (profile and calibration share it). */
+  inSample: boolean;
+  /** Share of calibration events flagged with these thresholds. */
+  eventFlagRate: number;
+  /** Share of calibration pseudo-clients flagged with these thresholds, and by which rule. */
+  clientFlagRate: number;
+  clientsFlaggedBy: { stateful: number; extraction: number; flaggedEvents: number };
+}
+
+/** Thresholds that never flag anything (used while calibrating). */
+export function neverThresholds(): ModelThresholds {
+  return {
+    event: Infinity,
+    statefulDistance: 0,
+    extraction: Infinity,
+    flaggedEvents: Infinity,
+    calibration: {
+      events: 0,
+      pseudoClients: 0,
+      inSample: false,
+      eventFlagRate: 0,
+      clientFlagRate: 0,
+      clientsFlaggedBy: { stateful: 0, extraction: 0, flaggedEvents: 0 },
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/** Calibration hits its false-positive targets on held-out benign traffic. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../services/common/errors.js';
+import {
+  calibrateGuard,
+  GuardEngine,
+  parseGuardCalibration,
+} from '../../../services/guard/index.js';
+import { benignEvents } from '../../fixtures/guard/synthetic.js';
+import { calibrated } from './helpers.js';
+
+beforeAll(() => void calibrated(), 120_000);
+
+function heldOut(targetFpr: number) {
+  const { profile, thresholds } = calibrated(targetFpr);
+  const engine = new GuardEngine(profile, thresholds);
+  // Different seed, more clients and longer lives than the reference's.
+  const events = benignEvents({
+    clients: 1500,
+    minQueries: 20,
+    maxQueries: 150,
+    seed: 4242,
+    prefix: 'held',
+  });
+  let flagged = 0;
+  const clients = new Set<string>();
+  const flaggedClients = new Set<string>();
+  for (const e of events) {
+    const r = engine.score(e);
+    clients.add(e.clientId);
+    if (r.flagged) flagged++;
+    if (r.clientFlagged) flaggedClients.add(e.clientId);
+  }
+  return {
+    eventFpr: flagged / events.length,
+    clientFpr: flaggedClients.size / clients.size,
+    thresholds: thresholds.models.fraud!,
+  };
+}
+
+describe('calibration', () => {
+  it('target 1 %: held-out event FPR ≈ 1 %, client FPR ≤ 1 % (+ sampling tolerance)', () => {
+    const r = heldOut(0.01);
+    expect(r.eventFpr).toBeGreaterThan(0.005);
+    expect(r.eventFpr).toBeLessThan(0.015);
+    expect(r.clientFpr).toBeLessThanOrEqual(0.015);
+    // The figures stored with the thresholds agree (held-out half of the reference).
+    expect(r.thresholds.calibration.inSample).toBe(false);
+    expect(r.thresholds.calibration.eventFlagRate).toBeCloseTo(0.01, 2);
+    expect(r.thresholds.calibration.clientFlagRate).toBeLessThanOrEqual(0.02);
+  }, 120_000);
+
+  it('target 0.1 %: held-out client FPR ≤ 0.4 % (1,500 clients: 0.1 % is 1.5 clients)', () => {
+    const r = heldOut(0.001);
+    expect(r.eventFpr).toBeLessThan(0.003);
+    expect(r.clientFpr).toBeLessThanOrEqual(0.004);
+  }, 120_000);
+
+  it('the thresholds are ordered sensibly and JSON round-trips (Infinity as null)', () => {
+    const c = calibrated();
+    const t = c.thresholds.models.fraud!;
+    expect(t.event).toBeGreaterThan(1.5);
+    expect(t.statefulDistance).toBeGreaterThan(0);
+    expect(t.flaggedEvents).toBeGreaterThanOrEqual(2);
+    const back = parseGuardCalibration(JSON.parse(JSON.stringify(c)));
+    expect(back).toEqual(c);
+    const never = JSON.parse(
+      JSON.stringify({
+        ...c,
+        thresholds: { ...c.thresholds, models: { fraud: { ...t, event: Infinity } } },
+      }),
+    );
+    expect(parseGuardCalibration(never).thresholds.models.fraud!.event).toBe(Infinity);
+    expect(() => parseGuardCalibration({ profile: { version: 9 }, thresholds: {} })).toThrow(
+      /profile\.version/,
+    );
+  });
+
+  it('rejects bad targets and an empty reference, naming them', () => {
+    expect(() => calibrateGuard([], {})).toThrow(ValidationError);
+    const ref = benignEvents({ clients: 2, minQueries: 5, maxQueries: 5, seed: 1 });
+    expect(() => calibrateGuard(ref, { targetFpr: 0 })).toThrow(/targetFpr/);
+    expect(() => calibrateGuard(ref, { eventFpr: 2 })).toThrow(/eventFpr/);
+  });
+
+  it('a tiny reference is chunked into pseudo-clients and calibrated in sample, and says so', () => {
+    const ref = benignEvents({ clients: 1, minQueries: 150, maxQueries: 150, seed: 2 });
+    const c = calibrateGuard(ref, { targetFpr: 0.05 });
+    expect(c.profile.models.fraud!.pseudoClients).toBe(1);
+    expect(c.thresholds.models.fraud!.calibration.inSample).toBe(true);
+  });
+});
