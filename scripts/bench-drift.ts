@@ -17,6 +17,7 @@ import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../services/common/prng.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,17 +34,6 @@ const root = join(import.meta.dirname, '..');
 const dir = join(root, '.vigil', 'bench');
 mkdirSync(dir, { recursive: true });
 
-/** Seeded uniform numbers in [0, 1) (mulberry32): the same files on every run and machine. */
-function mulberry32(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Column j's value for one row. Four base shapes (normal, lognormal, uniform, exponential) so the

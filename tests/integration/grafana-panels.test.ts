@@ -41,6 +41,8 @@ const MODELS = ['churn', 'fraud'];
 const VERSIONS = ['v1', 'v2'];
 const WINDOWS = 30;
 const START_MS = Date.UTC(2026, 0, 15, 10, 0, 0);
+/** The metrics service's window for this run: one minute. */
+const WINDOW_MS = 60_000;
 const END_MS = START_MS + WINDOWS * WINDOW_MS;
 /** Grafana's $__interval for the panels: two windows per point. */
 const INTERVAL_MS = 2 * WINDOW_MS;

@@ -1,16 +1,9 @@
 /** Simulated model traffic for the drift tests (pure, seeded). */
 import type { InferenceEvent } from '../../../services/common/event.js';
+import { mulberry32 } from '../../../services/common/prng.js';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) (mulberry32, services/common/prng.ts). */
+export const rng = mulberry32;
 
 export function normal(random: () => number): number {
   const u = 1 - random();

@@ -1,14 +1,6 @@
-/** Seeded pseudo-random numbers for reproducible tests (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../services/common/prng.js';
+/** Seeded uniform numbers in [0, 1) (mulberry32, services/common/prng.ts). */
+export const rng = mulberry32;
 
 /** Standard normal via Box–Muller. */
 export function normal(random: () => number): number {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { mulberry32 } from '../../../services/common/prng.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/stats/', import.meta.url));
 
@@ -49,17 +50,8 @@ export const P_REL = 1e-6;
 /** p-values closer than this to their reference are treated as equal (underflow region). */
 export const P_ABS = 1e-300;
 
-/** Small deterministic PRNG (mulberry32) for property tests. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) (mulberry32, services/common/prng.ts). */
+export const rng = mulberry32;
 
 /** Standard normal draws by Box–Muller. */
 export function normals(next: () => number, n: number, mean = 0, sd = 1): number[] {
