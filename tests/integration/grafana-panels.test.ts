@@ -29,8 +29,7 @@ import type { InferenceEvent } from '../../services/common/event.js';
 import { createMetricsAggregator, finalizeWindow } from '../../services/metrics/metrics-windows.js';
 import { createMonitor } from '../../services/sdk/monitor.js';
 import { tumbling } from '../../services/stream/window-spec.js';
-import { mulberry32 } from '../../scripts/simulate.js';
-import { WINDOW_MS } from './grafana/window-rows.js';
+import { mulberry32 } from '../../services/common/prng.js';
 import { cfg, freshDatabase, kafka, log, queryRows, uniq, waitFor } from './harness.js';
 import { ServiceProcess } from './services.js';
 
