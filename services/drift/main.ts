@@ -35,6 +35,7 @@ import { errorMessage } from '../common/errors.js';
 import { createKafka, ensureTopics } from '../common/kafka.js';
 import { createLogger } from '../common/log.js';
 import { AvroCodec, readSchema } from '../common/registry.js';
+import { runIfEntryPoint, stopOnSignals } from '../common/service.js';
 import { createTelemetry } from '../common/telemetry.js';
 import { TransactionalRunner } from '../common/transactional-runner.js';
 import { tumbling } from '../stream/window-spec.js';
@@ -186,22 +187,7 @@ export async function main(): Promise<void> {
     profiles: profiles.size,
     reservoir: dc.reservoirSize,
   });
-  const shutdown = async (): Promise<void> => {
-    log.info('drift stopping');
-    clearInterval(pollTimer);
-    await runner.stop().catch(() => {});
-    await producer.disconnect().catch(() => {});
-    await clickhouse.close().catch(() => {});
-    await telemetry.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  stopOnSignals('drift', log, [() => clearInterval(pollTimer), () => runner.stop(), () => producer.disconnect(), () => clickhouse.close(), () => telemetry.close()]);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`vigil-drift: ${errorMessage(err)}\n`);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, 'drift', main);

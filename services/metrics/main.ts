@@ -20,10 +20,11 @@
  */
 import { ConfigReader, loadCommonConfig } from '../common/config.js';
 import { DeadLetterPublisher } from '../common/dlq.js';
-import { ConfigError, errorMessage } from '../common/errors.js';
+import { ConfigError } from '../common/errors.js';
 import { createKafka, ensureTopics } from '../common/kafka.js';
 import { createLogger } from '../common/log.js';
 import { AvroCodec, readSchema } from '../common/registry.js';
+import { runIfEntryPoint, stopOnSignals } from '../common/service.js';
 import { createTelemetry } from '../common/telemetry.js';
 import { TransactionalRunner } from '../common/transactional-runner.js';
 import { hopping, tumbling } from '../stream/window-spec.js';
@@ -99,20 +100,7 @@ export async function main(): Promise<void> {
   await runner.start();
   telemetry.setHealthy(true);
   log.info('metrics running', { group: mc.group, port: mc.port, windowMs: mc.spec.sizeMs, graceMs: mc.graceMs });
-  const shutdown = async (): Promise<void> => {
-    log.info('metrics stopping');
-    await runner.stop().catch(() => {});
-    await producer.disconnect().catch(() => {});
-    await telemetry.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  stopOnSignals('metrics', log, [() => runner.stop(), () => producer.disconnect(), () => telemetry.close()]);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`vigil-metrics: ${errorMessage(err)}\n`);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, 'metrics', main);

@@ -10,10 +10,10 @@
 import { createClickHouse } from '../common/clickhouse.js';
 import { ConfigReader, loadCommonConfig } from '../common/config.js';
 import { DeadLetterPublisher } from '../common/dlq.js';
-import { errorMessage } from '../common/errors.js';
 import { createKafka, ensureTopics } from '../common/kafka.js';
 import { createLogger } from '../common/log.js';
 import { AvroCodec } from '../common/registry.js';
+import { runIfEntryPoint, stopOnSignals } from '../common/service.js';
 import { createTelemetry } from '../common/telemetry.js';
 import { Sink } from './sink.js';
 import { defaultRoutes } from './tables.js';
@@ -64,21 +64,7 @@ export async function main(): Promise<void> {
   await sink.start();
   telemetry.setHealthy(true);
   log.info('sink running', { group: sc.group, port: sc.port });
-  const shutdown = async (): Promise<void> => {
-    log.info('sink stopping');
-    await sink.stop().catch(() => {});
-    await producer.disconnect().catch(() => {});
-    await clickhouse.close().catch(() => {});
-    await telemetry.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  stopOnSignals('sink', log, [() => sink.stop(), () => producer.disconnect(), () => clickhouse.close(), () => telemetry.close()]);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`vigil-sink: ${errorMessage(err)}\n`);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, 'sink', main);

@@ -18,7 +18,7 @@ import { lowerRank } from '../../services/metrics/quantile-sketch.js';
 import type { WindowMetrics } from '../../services/metrics/window-metrics.js';
 import { tumbling } from '../../services/stream/window-spec.js';
 import { createMonitor } from '../../services/sdk/monitor.js';
-import { mulberry32 } from '../../scripts/simulate.js';
+import { mulberry32 } from '../../services/common/prng.js';
 import { cfg, freshDatabase, kafka, log, queryRows, uniq, waitFor } from './harness.js';
 import { ServiceProcess } from './services.js';
 
