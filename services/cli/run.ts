@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
 /** Long-running services, each its own process and consumer group. */
-export const SERVICES = ['metrics', 'drift', 'sink'] as const;
+export const SERVICES = ['metrics', 'drift', 'guard', 'sink'] as const;
 
 export function registerRun(program: Command): void {
   program

@@ -80,6 +80,10 @@ interface Task {
   startAt: number;
   /** One past the last processed offset (-1: none yet). */
   next: number;
+  /** Highest offset this task instance has processed (-1: none). After a rebalance that keeps the
+   * partition here, kafkajs resumes from the committed (safe) offset, below what the task has
+   * already folded in: those records must not count twice. */
+  seen: number;
   /** Serialises batch handling and the idle timer. */
   lock: Promise<void>;
   closed: boolean;
@@ -166,8 +170,9 @@ export class TransactionalRunner {
     let n = 0;
     for (const msg of batch.messages) {
       const offset = Number(msg.offset);
-      if (offset < task.startAt) continue;
+      if (offset < task.startAt || offset <= task.seen) continue;
       last = offset;
+      task.seen = offset;
       const replay = offset < task.replayBelow;
       this.m.recordsIn.inc();
       if (replay) this.m.replayed.inc();
@@ -176,7 +181,12 @@ export class TransactionalRunner {
         const value = await this.o.codec.decode<unknown>(msg.value);
         verdict = task.logic.onRecord(value, offset, replay);
       } catch (err) {
-        if (!(err instanceof DecodeError)) throw err; // registry down etc.: retry the batch
+        if (!(err instanceof DecodeError)) {
+          // Registry down etc.: the records folded in so far were never committed, nor were their
+          // dead letters. Drop the task; the retried batch rebuilds it from the last commit.
+          await this.closeTask(task.partition, 'batch failed');
+          throw err;
+        }
         if (!replay) this.m.decodeFailures.inc();
         verdict = { dead: { reason: 'undecodable', detail: errorMessage(err) } };
       }
@@ -275,6 +285,7 @@ export class TransactionalRunner {
       replayBelow: meta?.next ?? -1,
       startAt: committed,
       next: meta?.next ?? -1,
+      seen: -1,
       lock: Promise.resolve(),
       closed: false,
     };

@@ -167,3 +167,132 @@ export function driftReportToRow(r: DriftReportRecord, insertedAtMs: number): Re
     inserted_at: Math.floor(insertedAtMs / 1000),
   };
 }
+
+/** A decoded `vigil.v1.Score` (see services/guard/records.ts). */
+export interface GuardScoreRecord {
+  kind: string;
+  eventId: string;
+  clientId: string;
+  modelId: string;
+  modelVersion: string;
+  timestamp: number;
+  score: number;
+  flagged: boolean;
+  clientFlagged: boolean;
+  reasons: string[];
+  rules: string[];
+  scores: { confidence: number; margin: number; ood: number; stateful: number; extraction: number } | null;
+  window: {
+    windowStart: number;
+    windowEnd: number;
+    events: number;
+    flaggedEvents: number;
+    flagRate: number;
+    flaggedClients: number;
+    suspiciousClients: number;
+    untrackedEvents: number;
+  } | null;
+}
+
+/** One `guard_scores` row per Score record (EVENT, CLIENT_WINDOW or MODEL_WINDOW). */
+export function guardScoreToRow(r: GuardScoreRecord, insertedAtMs: number): Record<string, unknown> {
+  const s = r.scores;
+  const w = r.window;
+  return {
+    kind: r.kind,
+    event_id: r.eventId,
+    client_id: r.clientId,
+    model_id: r.modelId,
+    model_version: r.modelVersion,
+    timestamp_ms: r.timestamp,
+    event_time: Math.floor(r.timestamp / 1000),
+    event_date: isoDate(r.timestamp),
+    score: r.score,
+    flagged: r.flagged ? 1 : 0,
+    client_flagged: r.clientFlagged ? 1 : 0,
+    reasons: r.reasons,
+    rules: r.rules,
+    score_confidence: s?.confidence ?? null,
+    score_margin: s?.margin ?? null,
+    score_ood: s?.ood ?? null,
+    score_stateful: s?.stateful ?? null,
+    score_extraction: s?.extraction ?? null,
+    window_start_ms: w?.windowStart ?? null,
+    window_end_ms: w?.windowEnd ?? null,
+    events: w?.events ?? null,
+    flagged_events: w?.flaggedEvents ?? null,
+    flag_rate: w?.flagRate ?? null,
+    flagged_clients: w?.flaggedClients ?? null,
+    suspicious_clients: w?.suspiciousClients ?? null,
+    untracked_events: w?.untrackedEvents ?? null,
+    inserted_at: Math.floor(insertedAtMs / 1000),
+  };
+}
+
+/** A decoded `vigil.v1.QuarantineRecord` (see services/guard/records.ts). */
+export interface QuarantineRecordRow extends InferenceEvent {
+  score: number;
+  flagged: boolean;
+  clientFlagged: boolean;
+  reasons: string[];
+  rules: string[];
+  scores: { confidence: number; margin: number; ood: number; stateful: number; extraction: number };
+  meanKnn: number | null;
+  clientQueries: number;
+  suspiciousSince: number | null;
+  suspiciousSinceEventId: string | null;
+  sourcePartition: number;
+  sourceOffset: number;
+  detectedAt: number;
+}
+
+/** One `quarantine` row per quarantined event: the event's columns as in `inference_events`, plus the verdict. */
+export function quarantineToRow(q: QuarantineRecordRow, insertedAtMs: number): Record<string, unknown> {
+  const features = Object.entries(q.features);
+  const categorical = Object.entries(q.categorical);
+  const probs = Object.entries(q.prediction.probabilities);
+  const meta = Object.entries(q.metadata);
+  return {
+    event_id: q.eventId,
+    timestamp_ms: q.timestamp,
+    event_time: Math.floor(q.timestamp / 1000),
+    event_date: isoDate(q.timestamp),
+    model_id: q.modelId,
+    model_version: q.modelVersion,
+    client_id: q.clientId,
+    feature_names: features.map(([k]) => k),
+    feature_values: features.map(([, v]) => v),
+    categorical_names: categorical.map(([k]) => k),
+    categorical_values: categorical.map(([, v]) => v),
+    embedding: q.embedding ?? [],
+    prediction_label: q.prediction.label,
+    confidence: q.prediction.confidence,
+    probability_labels: probs.map(([k]) => k),
+    probability_values: probs.map(([, v]) => v),
+    prediction_score: q.prediction.score,
+    latency_ms: q.latencyMs,
+    status: q.status,
+    error_code: q.errorCode,
+    metadata_keys: meta.map(([k]) => k),
+    metadata_values: meta.map(([, v]) => v),
+    score: q.score,
+    flagged: q.flagged ? 1 : 0,
+    client_flagged: q.clientFlagged ? 1 : 0,
+    reasons: q.reasons,
+    rules: q.rules,
+    score_confidence: q.scores.confidence,
+    score_margin: q.scores.margin,
+    score_ood: q.scores.ood,
+    score_stateful: q.scores.stateful,
+    score_extraction: q.scores.extraction,
+    mean_knn: q.meanKnn,
+    client_queries: q.clientQueries,
+    suspicious_since_ms: q.suspiciousSince,
+    suspicious_since_event_id: q.suspiciousSinceEventId,
+    source_partition: q.sourcePartition,
+    source_offset: q.sourceOffset,
+    detected_at_ms: q.detectedAt,
+    detected_at: Math.floor(q.detectedAt / 1000),
+    inserted_at: Math.floor(insertedAtMs / 1000),
+  };
+}

@@ -8,9 +8,13 @@ import { validateEvent } from '../common/validate.js';
 import {
   driftReportToRow,
   eventToRow,
+  guardScoreToRow,
+  quarantineToRow,
   sampled,
   windowMetricsToRow,
   type DriftReportRecord,
+  type GuardScoreRecord,
+  type QuarantineRecordRow,
   type SourcePosition,
   type WindowMetricsRecord,
 } from './rows.js';
@@ -47,6 +51,16 @@ export function defaultRoutes(topics: Topics, o: RouteOptions): Route[] {
       topic: topics.drift,
       table: 'drift_reports',
       toRows: (value, _pos, now) => [driftReportToRow(value as DriftReportRecord, now)],
+    },
+    {
+      topic: topics.scores,
+      table: 'guard_scores',
+      toRows: (value, _pos, now) => [guardScoreToRow(value as GuardScoreRecord, now)],
+    },
+    {
+      topic: topics.quarantine,
+      table: 'quarantine',
+      toRows: (value, _pos, now) => [quarantineToRow(value as QuarantineRecordRow, now)],
     },
   ];
 }
