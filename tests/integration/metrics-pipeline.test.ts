@@ -27,11 +27,11 @@ const GRACE_MS = 2_000;
 const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
 const MODELS = ['fraud', 'churn', 'ranker', 'vision'];
 
-function makeEvents(n: number, seed: number, eventsPerSecond = 1000): InferenceEvent[] {
+function makeEvents(n: number, seed: number, eventsPerSecond = 1000, models: readonly string[] = MODELS): InferenceEvent[] {
   const rand = mulberry32(seed);
   const out: InferenceEvent[] = [];
   for (let i = 0; i < n; i++) {
-    const model = MODELS[i % MODELS.length]!;
+    const model = models[i % models.length]!;
     // Out of order by up to ±400 ms (well inside the 2 s grace): nothing is late.
     const jitter = Math.floor((rand() - 0.5) * 800);
     const conf = rand();
@@ -287,15 +287,27 @@ describe('metrics service + sink against the real stack', () => {
   });
 
   it('scale-out: 1 partition / 1 instance and 6 partitions / 3 instances give identical windows', async () => {
-    const events = makeEvents(60_000, 37);
+    // Twelve models, so that every one of the six partitions carries traffic.
+    const events = makeEvents(60_000, 37, 1000, Array.from({ length: 12 }, (_, i) => `model-${i}`));
     const expected = expectedWindows(events);
     const one = await setUpRun('one', 1);
     const six = await setUpRun('six', 6);
-    await Promise.all([produce(one, events), produce(six, events)]);
+    await produce(one, events);
     service(one, 'metrics', 'metrics').start();
     service(one, 'sink', 'sink').start();
-    for (let i = 0; i < 3; i++) service(six, 'metrics', `metrics-${i}`).start();
+    // Six partitions: the first instance takes them all and processes traffic as it arrives
+    // (paced over ~20 s); the other two join while windows are open, so rebalances move some
+    // partitions away mid-run and leave others in place (kafkajs then resumes a kept partition
+    // from its committed safe offset, below what its task already counted: nothing may count twice).
+    const first = service(six, 'metrics', 'metrics-0');
+    first.start();
     service(six, 'sink', 'sink').start();
+    await first.waitForLog(/metrics running/);
+    const producing = produce(six, events, 3000);
+    await first.waitForLog(/partition task opened/);
+    await new Promise((r) => setTimeout(r, 3000));
+    for (let i = 1; i < 3; i++) service(six, 'metrics', `metrics-${i}`).start();
+    await producing;
     const [a, b] = await Promise.all([waitForWindows(one, expected.length), waitForWindows(six, expected.length)]);
     expectRowsEqual(a, expected);
     expectRowsEqual(b, expected);
