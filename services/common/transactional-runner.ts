@@ -89,6 +89,27 @@ interface Task {
   closed: boolean;
 }
 
+/** Bytes of record values per produce call inside a transaction (well under 1 MiB). */
+const MAX_SEND_BYTES = 512 * 1024;
+
+/** Splits messages into runs whose values add up to at most `maxBytes` (a bigger single one alone). */
+export function chunkBySize<M extends { value: Buffer }>(messages: readonly M[], maxBytes: number): M[][] {
+  const chunks: M[][] = [];
+  let cur: M[] = [];
+  let size = 0;
+  for (const m of messages) {
+    if (cur.length > 0 && size + m.value.length > maxBytes) {
+      chunks.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(m);
+    size += m.value.length;
+  }
+  if (cur.length) chunks.push(cur);
+  return chunks;
+}
+
 interface CommitMetadata {
   v: 1;
   next: number;
@@ -223,7 +244,10 @@ export class TransactionalRunner {
         byTopic.set(r.topic, list);
       }
       if (deadMessages.length) byTopic.set(this.o.dlq.topic, [...(byTopic.get(this.o.dlq.topic) ?? []), ...deadMessages]);
-      if (byTopic.size) await tx.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1 });
+      // In chunks: one batch's outputs (e.g. full quarantine records) can exceed the broker's
+      // message.max.bytes (1 MiB) as a single record batch.
+      for (const [topic, messages] of byTopic)
+        for (const chunk of chunkBySize(messages, MAX_SEND_BYTES)) await tx.send({ topic, messages: chunk, acks: -1 });
       const metadata: CommitMetadata = { v: 1, next: task.next, task: task.logic.checkpoint() };
       await tx.sendOffsets({
         consumerGroupId: this.o.groupId,
