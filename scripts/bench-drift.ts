@@ -34,7 +34,6 @@ const root = join(import.meta.dirname, '..');
 const dir = join(root, '.vigil', 'bench');
 mkdirSync(dir, { recursive: true });
 
-
 /**
  * Column j's value for one row. Four base shapes (normal, lognormal, uniform, exponential) so the
  * binning paths differ; the current side is shifted by `shift` reference standard deviations or

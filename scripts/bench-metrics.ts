@@ -20,7 +20,11 @@ import { validateEvent } from '../services/common/validate.js';
 import { simulate } from './simulate.js';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '1000000' }, partitions: { type: 'string', default: '3' }, port: { type: 'string', default: '9474' } },
+  options: {
+    events: { type: 'string', default: '1000000' },
+    partitions: { type: 'string', default: '3' },
+    port: { type: 'string', default: '9474' },
+  },
 });
 const N = Number(values.events);
 const partitions = Number(values.partitions);
@@ -42,7 +46,16 @@ const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 await producer.connect();
 let batch: Array<{ key: string; value: Buffer }> = [];
 const tFill = performance.now();
-for (const raw of simulate({ events: N, features: 20, models: 4, clients: 1000, startMs: Date.UTC(2026, 10, 26), qps: 1000, errorRate: 0.01, seed: 7 })) {
+for (const raw of simulate({
+  events: N,
+  features: 20,
+  models: 4,
+  clients: 1000,
+  startMs: Date.UTC(2026, 10, 26),
+  qps: 1000,
+  errorRate: 0.01,
+  seed: 7,
+})) {
   const e = validateEvent(raw);
   batch.push({ key: e.modelId, value: enc(e) });
   if (batch.length === 1000) {
@@ -52,10 +65,15 @@ for (const raw of simulate({ events: N, features: 20, models: 4, clients: 1000, 
 }
 if (batch.length) await producer.send({ topic, messages: batch });
 await producer.disconnect();
-console.error(`filled ${topic} with ${fmt(N)} events in ${((performance.now() - tFill) / 1000).toFixed(1)} s`);
+console.error(
+  `filled ${topic} with ${fmt(N)} events in ${((performance.now() - tFill) / 1000).toFixed(1)} s`,
+);
 
 async function consumeAll(decode: boolean): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `bench-raw-${decode}-${stamp}`, maxBytesPerPartition: 4 << 20 });
+  const consumer = kafka.consumer({
+    groupId: `bench-raw-${decode}-${stamp}`,
+    maxBytesPerPartition: 4 << 20,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let n = 0;
@@ -82,18 +100,22 @@ const decodeRate = await consumeAll(true);
 
 // The real service, as deployed: its own process, its own group.
 const port = Number(values.port);
-const proc = spawn(process.execPath, [join(import.meta.dirname, '..', 'bin/vigil.js'), 'run', 'metrics'], {
-  env: {
-    ...process.env,
-    VIGIL_TOPIC_INFERENCE: topic,
-    VIGIL_TOPIC_WINDOW_METRICS: `bench-metrics-out-${stamp}`,
-    VIGIL_TOPIC_DLQ: `bench-metrics-dlq-${stamp}`,
-    VIGIL_METRICS_GROUP: `bench-metrics-${stamp}`,
-    VIGIL_METRICS_PORT: String(port),
-    VIGIL_LOG_LEVEL: 'warn',
+const proc = spawn(
+  process.execPath,
+  [join(import.meta.dirname, '..', 'bin/vigil.js'), 'run', 'metrics'],
+  {
+    env: {
+      ...process.env,
+      VIGIL_TOPIC_INFERENCE: topic,
+      VIGIL_TOPIC_WINDOW_METRICS: `bench-metrics-out-${stamp}`,
+      VIGIL_TOPIC_DLQ: `bench-metrics-dlq-${stamp}`,
+      VIGIL_METRICS_GROUP: `bench-metrics-${stamp}`,
+      VIGIL_METRICS_PORT: String(port),
+      VIGIL_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
   },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+);
 async function recordsIn(): Promise<number> {
   try {
     const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -116,10 +138,14 @@ const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
 proc.kill('SIGTERM');
 const svcRate = N / svcSecs;
 
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; topic ${partitions} partitions, ${fmt(N)} events x 20 features`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; topic ${partitions} partitions, ${fmt(N)} events x 20 features`,
+);
 console.log(`(a) raw kafkajs consume, no processing : ${fmt(rawRate)} events/s`);
 console.log(`    kafkajs consume + Avro decode       : ${fmt(decodeRate)} events/s`);
-console.log(`(b) metrics service (decode, validate, window, transactions): ${fmt(svcRate)} events/s (first record to last, ${svcSecs.toFixed(1)} s)`);
+console.log(
+  `(b) metrics service (decode, validate, window, transactions): ${fmt(svcRate)} events/s (first record to last, ${svcSecs.toFixed(1)} s)`,
+);
 console.log(`ratio service / raw consume: ${(svcRate / rawRate).toFixed(3)}`);
 console.log(`metrics service peak RSS: ${(hwmKb / 1024).toFixed(0)} MiB`);
 process.exit(0);

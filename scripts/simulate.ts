@@ -12,7 +12,6 @@ import { gaussian, mulberry32 } from '../services/common/prng.js';
 
 export { mulberry32, gaussian } from '../services/common/prng.js';
 
-
 export interface SimOptions {
   events: number;
   features: number;
@@ -93,7 +92,13 @@ async function main(): Promise<void> {
     qps: Number(values.qps),
     errorRate: Number(values['error-rate']),
     seed: Number(values.seed),
-    ...(values['shift-feature'] ? { shiftFeature: values['shift-feature'], shiftAt: Number(values['shift-at']), shiftSd: Number(values['shift-sd']) } : {}),
+    ...(values['shift-feature']
+      ? {
+          shiftFeature: values['shift-feature'],
+          shiftAt: Number(values['shift-at']),
+          shiftSd: Number(values['shift-sd']),
+        }
+      : {}),
   };
   let buf = '';
   for (const e of simulate(opts)) {

@@ -13,7 +13,9 @@ import { registerSchemas } from './schemas.js';
 import { registerTail } from './tail.js';
 
 const program = new Command('vigil')
-  .description('Vigil: runtime security monitoring for ML models (Kafka + ClickHouse).\nConfiguration comes from VIGIL_* environment variables; see README.md.')
+  .description(
+    'Vigil: runtime security monitoring for ML models (Kafka + ClickHouse).\nConfiguration comes from VIGIL_* environment variables; see README.md.',
+  )
   .version('0.1.0')
   .showHelpAfterError()
   // Sub-commands have their own `--version <v>` (a model version): root options only before them.

@@ -46,7 +46,8 @@ export function registerReplay(program: Command): void {
           `replayed ${s.file} -> ${s.topic}: ${s.sent} sent, ${s.rejected} rejected of ${s.lines} lines in ${s.seconds.toFixed(2)} s (${Math.round(s.eventsPerSecond)} events/s)\n`,
         );
         for (const r of s.rejections.slice(0, 50)) process.stdout.write(`  rejected ${r.error}\n`);
-        if (s.rejections.length > 50) process.stdout.write(`  … and ${s.rejections.length - 50} more rejected lines\n`);
+        if (s.rejections.length > 50)
+          process.stdout.write(`  … and ${s.rejections.length - 50} more rejected lines\n`);
       }
       if (s.sent === 0 && s.lines > 0) process.exitCode = 1;
     });
@@ -102,13 +103,21 @@ export async function replay(opts: ReplayOpts): Promise<ReplaySummary> {
     }
     if (bar && lines % 2000 === 0) {
       const secs = (performance.now() - start) / 1000;
-      bar.update(bytes, { sent: monitor.stats().sent, rejected: rejections.length, rate: Math.round(monitor.stats().sent / secs) });
+      bar.update(bytes, {
+        sent: monitor.stats().sent,
+        rejected: rejections.length,
+        rate: Math.round(monitor.stats().sent / secs),
+      });
     }
   }
   await monitor.flush();
   const seconds = (performance.now() - start) / 1000;
   const st = monitor.stats();
-  bar?.update(size, { sent: st.sent, rejected: rejections.length, rate: Math.round(st.sent / seconds) });
+  bar?.update(size, {
+    sent: st.sent,
+    rejected: rejections.length,
+    rate: Math.round(st.sent / seconds),
+  });
   bar?.stop();
   await monitor.close();
   return {

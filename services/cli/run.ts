@@ -6,7 +6,9 @@ export const SERVICES = ['metrics', 'drift', 'guard', 'sink'] as const;
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description(`Run one Vigil service in the foreground (${SERVICES.join(', ')}). Stop it with SIGINT/SIGTERM.`)
+    .description(
+      `Run one Vigil service in the foreground (${SERVICES.join(', ')}). Stop it with SIGINT/SIGTERM.`,
+    )
     .argument('<service>', `one of: ${SERVICES.join(', ')}`)
     .action(async (service: string) => {
       if (!(SERVICES as readonly string[]).includes(service))

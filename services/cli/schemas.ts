@@ -15,10 +15,14 @@ export const SCHEMA_TOPICS: Readonly<Record<string, keyof Topics>> = {
 };
 
 export function registerSchemas(program: Command): void {
-  const schemas = program.command('schemas').description('Manage the Avro schemas in the schema registry.');
+  const schemas = program
+    .command('schemas')
+    .description('Manage the Avro schemas in the schema registry.');
   schemas
     .command('register')
-    .description('Register every schemas/*.avsc under its topic\'s subject (<topic>-value), compatibility BACKWARD.')
+    .description(
+      "Register every schemas/*.avsc under its topic's subject (<topic>-value), compatibility BACKWARD.",
+    )
     .action(async () => {
       const cfg = loadCommonConfig();
       const codec = new AvroCodec(cfg.registryUrl);

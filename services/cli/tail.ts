@@ -14,7 +14,12 @@ interface TailOpts {
 
 /** Buffers (Avro `bytes`) print as base64 so the output stays one JSON object per line. */
 function jsonReplacer(_k: string, v: unknown): unknown {
-  if (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data))
+  if (
+    v &&
+    typeof v === 'object' &&
+    (v as { type?: string }).type === 'Buffer' &&
+    Array.isArray((v as { data?: unknown }).data)
+  )
     return Buffer.from((v as { data: number[] }).data).toString('base64');
   if (typeof v === 'bigint') return Number(v);
   return v;
@@ -23,7 +28,9 @@ function jsonReplacer(_k: string, v: unknown): unknown {
 export function registerTail(program: Command): void {
   program
     .command('tail')
-    .description('Consume a topic, decode each record through the registry and print it as one JSON line.')
+    .description(
+      'Consume a topic, decode each record through the registry and print it as one JSON line.',
+    )
     .option('--topic <topic>', 'topic (default: the inference topic)')
     .option('--from-beginning', 'start at the earliest offset instead of the end', false)
     .option('--max <n>', 'stop after n records')
@@ -32,7 +39,11 @@ export function registerTail(program: Command): void {
       const cfg = loadCommonConfig();
       const topic = opts.topic ?? cfg.topics.inference;
       const codec = new AvroCodec(cfg.registryUrl);
-      const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: 'vigil-tail', logger: createLogger('vigil-tail', 'error') });
+      const kafka = createKafka({
+        brokers: cfg.kafkaBrokers,
+        clientId: 'vigil-tail',
+        logger: createLogger('vigil-tail', 'error'),
+      });
       // A throw-away group: tail never commits, so it never disturbs a service's offsets.
       const consumer = kafka.consumer({ groupId: `vigil-tail-${process.pid}-${Date.now()}` });
       const max = opts.max === undefined ? Infinity : Number(opts.max);
@@ -52,7 +63,9 @@ export function registerTail(program: Command): void {
             const value = await codec.decode<unknown>(message.value);
             process.stdout.write(`${JSON.stringify(value, jsonReplacer)}\n`);
           } catch (err) {
-            process.stderr.write(`partition ${partition} offset ${message.offset}: ${errorMessage(err)}\n`);
+            process.stderr.write(
+              `partition ${partition} offset ${message.offset}: ${errorMessage(err)}\n`,
+            );
           }
           if (seen >= max) finish();
         },

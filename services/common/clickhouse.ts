@@ -20,7 +20,14 @@ import { VigilError, errorMessage } from './errors.js';
 
 export type { ClickHouseClient } from '@clickhouse/client';
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'infra', 'clickhouse', 'migrations');
+export const MIGRATIONS_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'infra',
+  'clickhouse',
+  'migrations',
+);
 
 export interface ClickHouseOptions {
   url: string;
@@ -71,7 +78,11 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d+_.+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ version: Number.parseInt(f, 10), name: f.replace(/\.sql$/, ''), sql: readFileSync(join(dir, f), 'utf8') }));
+    .map((f) => ({
+      version: Number.parseInt(f, 10),
+      name: f.replace(/\.sql$/, ''),
+      sql: readFileSync(join(dir, f), 'utf8'),
+    }));
 }
 
 /** Resolves `-- @if server >= X.Y` / `-- @else` / `-- @endif` blocks for a server version. */
@@ -141,15 +152,23 @@ export async function migrate(ch: ClickHouseClient, o: MigrateOptions): Promise<
     try {
       await ch.command({ query });
     } catch (err) {
-      throw new VigilError(`ClickHouse refused: ${errorMessage(err)}\n--- statement ---\n${query}`, { cause: err });
+      throw new VigilError(
+        `ClickHouse refused: ${errorMessage(err)}\n--- statement ---\n${query}`,
+        { cause: err },
+      );
     }
   };
   await run(`CREATE DATABASE IF NOT EXISTS ${db}`);
   await run(
     `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree() ORDER BY version`,
   );
-  const rs = await ch.query({ query: `SELECT version FROM ${db}.schema_migrations`, format: 'JSONEachRow' });
-  const done = new Set(((await rs.json()) as Array<{ version: number }>).map((r) => Number(r.version)));
+  const rs = await ch.query({
+    query: `SELECT version FROM ${db}.schema_migrations`,
+    format: 'JSONEachRow',
+  });
+  const done = new Set(
+    ((await rs.json()) as Array<{ version: number }>).map((r) => Number(r.version)),
+  );
   const result: MigrateResult = { server: v.text, applied: [], alreadyApplied: [] };
   for (const m of loadMigrations(o.dir)) {
     if (done.has(m.version)) {
@@ -160,7 +179,11 @@ export async function migrate(ch: ClickHouseClient, o: MigrateOptions): Promise<
       .replaceAll('{db}', db)
       .replaceAll('{rawRetentionDays}', String(o.rawRetentionDays ?? 30));
     for (const stmt of splitStatements(sql)) await run(stmt);
-    await ch.insert({ table: `${db}.schema_migrations`, values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' });
+    await ch.insert({
+      table: `${db}.schema_migrations`,
+      values: [{ version: m.version, name: m.name }],
+      format: 'JSONEachRow',
+    });
     o.log?.(`applied ${m.name}`);
     result.applied.push(m.name);
   }

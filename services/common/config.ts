@@ -68,7 +68,10 @@ export class ConfigReader {
       try {
         this.file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
       } catch (err) {
-        throw new ConfigError('VIGIL_CONFIG_FILE', `cannot read ${path}: ${(err as Error).message}`);
+        throw new ConfigError(
+          'VIGIL_CONFIG_FILE',
+          `cannot read ${path}: ${(err as Error).message}`,
+        );
       }
     }
   }
@@ -89,7 +92,8 @@ export class ConfigReader {
     const r = this.raw(envKey, fileKey);
     if (r === undefined) return dflt;
     const n = Number(r);
-    if (!Number.isInteger(n)) throw new ConfigError(envKey, `must be an integer, got ${JSON.stringify(r)}`);
+    if (!Number.isInteger(n))
+      throw new ConfigError(envKey, `must be an integer, got ${JSON.stringify(r)}`);
     if (n < min || n > max) throw new ConfigError(envKey, `must be in [${min}, ${max}], got ${n}`);
     return n;
   }
@@ -98,7 +102,8 @@ export class ConfigReader {
     const r = this.raw(envKey, fileKey);
     if (r === undefined) return dflt;
     const n = Number(r);
-    if (!Number.isFinite(n)) throw new ConfigError(envKey, `must be a number, got ${JSON.stringify(r)}`);
+    if (!Number.isFinite(n))
+      throw new ConfigError(envKey, `must be a number, got ${JSON.stringify(r)}`);
     if (n < min || n > max) throw new ConfigError(envKey, `must be in [${min}, ${max}], got ${n}`);
     return n;
   }
@@ -115,7 +120,10 @@ export class ConfigReader {
     const r = this.raw(envKey, fileKey);
     if (r === undefined) return dflt;
     if (!(allowed as readonly string[]).includes(r))
-      throw new ConfigError(envKey, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(r)}`);
+      throw new ConfigError(
+        envKey,
+        `must be one of ${allowed.join(', ')}, got ${JSON.stringify(r)}`,
+      );
     return r as T;
   }
 
@@ -140,14 +148,17 @@ export function loadCommonConfig(env: Source = process.env): CommonConfig {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (brokers.length === 0) throw new ConfigError('VIGIL_KAFKA_BROKERS', 'must name at least one broker');
+  if (brokers.length === 0)
+    throw new ConfigError('VIGIL_KAFKA_BROKERS', 'must name at least one broker');
   for (const b of brokers)
-    if (!/^[^\s:]+:\d+$/.test(b)) throw new ConfigError('VIGIL_KAFKA_BROKERS', `"${b}" is not host:port`);
+    if (!/^[^\s:]+:\d+$/.test(b))
+      throw new ConfigError('VIGIL_KAFKA_BROKERS', `"${b}" is not host:port`);
   const topics = {} as Topics;
   for (const [name, dflt] of Object.entries(TOPIC_DEFAULTS) as [keyof Topics, string][]) {
     const envKey = `VIGIL_TOPIC_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
     const t = r.string(envKey, `topics.${name}`, dflt);
-    if (!/^[A-Za-z0-9._-]{1,249}$/.test(t)) throw new ConfigError(envKey, `"${t}" is not a valid topic name`);
+    if (!/^[A-Za-z0-9._-]{1,249}$/.test(t))
+      throw new ConfigError(envKey, `"${t}" is not a valid topic name`);
     topics[name] = t;
   }
   const database = r.string('VIGIL_CLICKHOUSE_DATABASE', 'clickhouseDatabase', 'vigil');
@@ -156,13 +167,26 @@ export function loadCommonConfig(env: Source = process.env): CommonConfig {
   return Object.freeze({
     kafkaBrokers: Object.freeze(brokers),
     kafkaClientId: r.string('VIGIL_KAFKA_CLIENT_ID', 'kafkaClientId', 'vigil'),
-    registryUrl: r.url('VIGIL_REGISTRY_URL', 'registryUrl', `http://127.0.0.1:${port('VIGIL_REGISTRY_PORT', 8081)}/apis/ccompat/v7`),
-    clickhouseUrl: r.url('VIGIL_CLICKHOUSE_URL', 'clickhouseUrl', `http://127.0.0.1:${port('VIGIL_CLICKHOUSE_PORT', 8123)}`),
+    registryUrl: r.url(
+      'VIGIL_REGISTRY_URL',
+      'registryUrl',
+      `http://127.0.0.1:${port('VIGIL_REGISTRY_PORT', 8081)}/apis/ccompat/v7`,
+    ),
+    clickhouseUrl: r.url(
+      'VIGIL_CLICKHOUSE_URL',
+      'clickhouseUrl',
+      `http://127.0.0.1:${port('VIGIL_CLICKHOUSE_PORT', 8123)}`,
+    ),
     clickhouseDatabase: database,
     clickhouseUser: r.string('VIGIL_CLICKHOUSE_USER', 'clickhouseUser', 'default'),
     clickhousePassword: r.string('VIGIL_CLICKHOUSE_PASSWORD', 'clickhousePassword', ''),
     topics: Object.freeze(topics),
     topicPartitions: r.int('VIGIL_TOPIC_PARTITIONS', 'topicPartitions', 3, 1, 1000),
-    logLevel: r.oneOf('VIGIL_LOG_LEVEL', 'logLevel', 'info', ['error', 'warn', 'info', 'debug'] as const),
+    logLevel: r.oneOf('VIGIL_LOG_LEVEL', 'logLevel', 'info', [
+      'error',
+      'warn',
+      'info',
+      'debug',
+    ] as const),
   });
 }

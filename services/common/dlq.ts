@@ -6,7 +6,8 @@
 import type { Producer } from 'kafkajs';
 import { AvroCodec, readSchema } from './registry.js';
 
-export type DeadLetterReason = 'undecodable' | 'invalid' | 'late' | 'overflow' | 'oversized' | 'unroutable';
+export type DeadLetterReason =
+  'undecodable' | 'invalid' | 'late' | 'overflow' | 'oversized' | 'unroutable';
 
 export interface DeadLetter {
   sourceTopic: string;
@@ -36,7 +37,9 @@ export class DeadLetterPublisher {
   }
 
   /** Encodes dead letters as messages for the DLQ topic (to send inside a transaction). */
-  toMessages(items: Array<Omit<DeadLetter, 'service' | 'time'>>): Array<{ key: string; value: Buffer }> {
+  toMessages(
+    items: Array<Omit<DeadLetter, 'service' | 'time'>>,
+  ): Array<{ key: string; value: Buffer }> {
     if (items.length === 0) return [];
     if (!this.encode) throw new Error('DeadLetterPublisher.init() not called');
     const enc = this.encode;

@@ -11,7 +11,11 @@ export type LineResult =
   | { ok: false; line: number; error: string; field?: string };
 
 /** Parses one JSONL line; never throws. Blank lines return null. */
-export function parseEventLine(text: string, line: number, limits: EventLimits = DEFAULT_LIMITS): LineResult | null {
+export function parseEventLine(
+  text: string,
+  line: number,
+  limits: EventLimits = DEFAULT_LIMITS,
+): LineResult | null {
   if (text.trim() === '') return null;
   let obj: unknown;
   try {
@@ -22,7 +26,8 @@ export function parseEventLine(text: string, line: number, limits: EventLimits =
   try {
     return { ok: true, line, event: validateEvent(obj, limits) };
   } catch (err) {
-    if (err instanceof ValidationError) return { ok: false, line, field: err.field, error: `line ${line}: ${err.message}` };
+    if (err instanceof ValidationError)
+      return { ok: false, line, field: err.field, error: `line ${line}: ${err.message}` };
     return { ok: false, line, error: `line ${line}: ${errorMessage(err)}` };
   }
 }

@@ -3,10 +3,24 @@
  * behind this seam lets us swap the client). Creates clients with our logger and retry settings,
  * and makes sure topics exist.
  */
-import { Kafka, logLevel as KafkaLogLevel, type Admin, type ITopicConfig, type KafkaConfig, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  type Admin,
+  type ITopicConfig,
+  type KafkaConfig,
+  type LogEntry,
+} from 'kafkajs';
 import type { Logger } from './log.js';
 
-export type { Admin, Consumer, Producer, EachBatchPayload, KafkaMessage, Transaction } from 'kafkajs';
+export type {
+  Admin,
+  Consumer,
+  Producer,
+  EachBatchPayload,
+  KafkaMessage,
+  Transaction,
+} from 'kafkajs';
 export { CompressionTypes } from 'kafkajs';
 
 export interface KafkaClientOptions {
@@ -19,7 +33,8 @@ export interface KafkaClientOptions {
   requestTimeout?: number;
 }
 
-const NOISE = /^Response \w+\(key|switched default partitioner|Limiting retries for the idempotent producer/;
+const NOISE =
+  /^Response \w+\(key|switched default partitioner|Limiting retries for the idempotent producer/;
 
 function toKafkaLog(logger: Logger) {
   return () =>
@@ -50,10 +65,16 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
 }
 
 /** Creates the topics that do not exist yet (existing ones are left as they are). */
-export async function ensureTopics(admin: Admin, topics: readonly ITopicConfig[]): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  topics: readonly ITopicConfig[],
+): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.topic));
   if (missing.length === 0) return [];
-  await admin.createTopics({ topics: missing.map((t) => ({ numPartitions: 1, replicationFactor: 1, ...t })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: missing.map((t) => ({ numPartitions: 1, replicationFactor: 1, ...t })),
+    waitForLeaders: true,
+  });
   return missing.map((t) => t.topic);
 }

@@ -19,7 +19,14 @@ export function createLogger(
   const emit = (l: Level, msg: string, ctx?: Record<string, unknown>): void => {
     if (ORDER[l] > max) return;
     process.stderr.write(
-      JSON.stringify({ time: new Date().toISOString(), level: l, logger: name, msg, ...base, ...ctx }) + '\n',
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: l,
+        logger: name,
+        msg,
+        ...base,
+        ...ctx,
+      }) + '\n',
     );
   };
   return {

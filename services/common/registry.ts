@@ -60,29 +60,42 @@ export class AvroCodec {
         body: JSON.stringify({ compatibility: 'BACKWARD' }),
       });
       if (!res.ok && (mustExist || res.status !== 404))
-        throw new RegistryError(`setting BACKWARD compatibility on ${subject} at ${this.url} failed: HTTP ${res.status} ${await res.text()}`, {
-          retriable: res.status >= 500,
-          context: { subject },
-        });
+        throw new RegistryError(
+          `setting BACKWARD compatibility on ${subject} at ${this.url} failed: HTTP ${res.status} ${await res.text()}`,
+          {
+            retriable: res.status >= 500,
+            context: { subject },
+          },
+        );
     };
     try {
       await setLevel(false);
-      const res = await fetch(`${base}/versions`, { method: 'POST', headers, body: JSON.stringify({ schema }) });
+      const res = await fetch(`${base}/versions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ schema }),
+      });
       const body = await res.text();
       if (!res.ok)
-        throw new RegistryError(`registering ${subject} at ${this.url} failed: HTTP ${res.status} ${body}`, {
-          retriable: res.status >= 500,
-          context: { subject, status: res.status },
-        });
+        throw new RegistryError(
+          `registering ${subject} at ${this.url} failed: HTTP ${res.status} ${body}`,
+          {
+            retriable: res.status >= 500,
+            context: { subject, status: res.status },
+          },
+        );
       await setLevel(true);
       return (JSON.parse(body) as { id: number }).id;
     } catch (err) {
       if (err instanceof RegistryError) throw err;
-      throw new RegistryError(`registering ${subject} at ${this.url} failed: ${errorMessage(err)}`, {
-        retriable: true,
-        cause: err,
-        context: { subject },
-      });
+      throw new RegistryError(
+        `registering ${subject} at ${this.url} failed: ${errorMessage(err)}`,
+        {
+          retriable: true,
+          cause: err,
+          context: { subject },
+        },
+      );
     }
   }
 
@@ -97,7 +110,9 @@ export class AvroCodec {
     } catch (err) {
       const paths = (err as { paths?: string[][] }).paths;
       const where = paths && paths.length ? ` at ${paths.map((p) => p.join('.')).join(', ')}` : '';
-      throw new VigilError(`cannot encode with schema ${id}${where}: ${errorMessage(err)}`, { cause: err });
+      throw new VigilError(`cannot encode with schema ${id}${where}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -115,7 +130,9 @@ export class AvroCodec {
       } catch (err) {
         const paths: string[] = [];
         type.isValid(value, { errorHook: (p: string[]) => paths.push(p.join('.')) });
-        throw new VigilError(`cannot encode with schema ${id}${paths.length ? ` at ${paths.join(', ')}` : ''}: ${errorMessage(err)}`);
+        throw new VigilError(
+          `cannot encode with schema ${id}${paths.length ? ` at ${paths.join(', ')}` : ''}: ${errorMessage(err)}`,
+        );
       }
     };
   }
@@ -124,7 +141,9 @@ export class AvroCodec {
   async decode<T>(bytes: Buffer | null): Promise<T> {
     if (!bytes || bytes.length === 0) throw new DecodeError('empty payload');
     if (bytes.length < 5 || bytes[0] !== 0)
-      throw new DecodeError(`not Confluent wire format (magic byte ${bytes[0] ?? 'missing'}, ${bytes.length} bytes)`);
+      throw new DecodeError(
+        `not Confluent wire format (magic byte ${bytes[0] ?? 'missing'}, ${bytes.length} bytes)`,
+      );
     try {
       return (await this.registry.decode(bytes)) as T;
     } catch (err) {
@@ -132,9 +151,19 @@ export class AvroCodec {
       // A registry that cannot be reached is not the record's fault: let the caller retry.
       const status = (err as { status?: number }).status;
       const code = (err as { code?: string }).code;
-      if ((status !== undefined && status >= 500) || /^E(CONNREFUSED|TIMEDOUT|CONNRESET)$/.test(code ?? '') || /ECONNREFUSED|socket hang up/.test(msg))
-        throw new VigilError(`schema registry unavailable: ${msg}`, { retriable: true, cause: err });
-      throw new DecodeError(`undecodable Avro payload (schema id ${bytes.readUInt32BE(1)}): ${msg}`, err);
+      if (
+        (status !== undefined && status >= 500) ||
+        /^E(CONNREFUSED|TIMEDOUT|CONNRESET)$/.test(code ?? '') ||
+        /ECONNREFUSED|socket hang up/.test(msg)
+      )
+        throw new VigilError(`schema registry unavailable: ${msg}`, {
+          retriable: true,
+          cause: err,
+        });
+      throw new DecodeError(
+        `undecodable Avro payload (schema id ${bytes.readUInt32BE(1)}): ${msg}`,
+        err,
+      );
     }
   }
 }

@@ -44,13 +44,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Delay before attempt `attempt + 1` (attempt counts from 1): exponential, capped, jittered. */
-export function backoffDelay(attempt: number, o: Required<Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'jitter'>>, random: () => number): number {
+export function backoffDelay(
+  attempt: number,
+  o: Required<Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'jitter'>>,
+  random: () => number,
+): number {
   const base = Math.min(o.maxDelayMs, o.initialDelayMs * o.factor ** (attempt - 1));
   return Math.round(base * (1 - o.jitter) + base * o.jitter * random());
 }
 
 /** The one retry helper: runs `fn` until it succeeds, the error is not retriable, or attempts run out. */
-export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+export async function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  opts: RetryOptions = {},
+): Promise<T> {
   const o = {
     retries: opts.retries ?? 8,
     initialDelayMs: opts.initialDelayMs ?? 200,

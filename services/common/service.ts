@@ -26,7 +26,11 @@ export function stopOnSignals(service: string, log: Logger, closers: Closer[]): 
 }
 
 /** Runs `main` if `moduleUrl` is the entry point; a start-up failure prints `vigil-<service>: …` and exits 1. */
-export function runIfEntryPoint(moduleUrl: string, service: string, main: () => Promise<void>): void {
+export function runIfEntryPoint(
+  moduleUrl: string,
+  service: string,
+  main: () => Promise<void>,
+): void {
   if (moduleUrl !== `file://${process.argv[1]}`) return;
   main().catch((err: unknown) => {
     process.stderr.write(`vigil-${service}: ${errorMessage(err)}\n`);

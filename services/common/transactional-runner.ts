@@ -93,7 +93,10 @@ interface Task {
 const MAX_SEND_BYTES = 512 * 1024;
 
 /** Splits messages into runs whose values add up to at most `maxBytes` (a bigger single one alone). */
-export function chunkBySize<M extends { value: Buffer }>(messages: readonly M[], maxBytes: number): M[][] {
+export function chunkBySize<M extends { value: Buffer }>(
+  messages: readonly M[],
+  maxBytes: number,
+): M[][] {
   const chunks: M[][] = [];
   let cur: M[] = [];
   let size = 0;
@@ -127,15 +130,55 @@ export class TransactionalRunner {
     this.prefix = o.transactionalIdPrefix ?? `vigil-${o.service}`;
     const reg = [o.metrics];
     this.m = {
-      recordsIn: new Counter({ name: 'vigil_records_in_total', help: 'Records consumed', registers: reg }),
-      decodeFailures: new Counter({ name: 'vigil_decode_failures_total', help: 'Undecodable records', registers: reg }),
-      dlq: new Counter({ name: 'vigil_dlq_records_total', help: 'Records sent to the DLQ', labelNames: ['reason'], registers: reg }),
-      replayed: new Counter({ name: 'vigil_replayed_records_total', help: 'Records re-read after a restart to rebuild state', registers: reg }),
-      outputs: new Counter({ name: 'vigil_output_records_total', help: 'Result records published', labelNames: ['topic'], registers: reg }),
-      txSeconds: new Histogram({ name: 'vigil_transaction_seconds', help: 'Transaction (outputs + offsets) commit latency', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: reg }),
-      txFailures: new Counter({ name: 'vigil_transaction_failures_total', help: 'Aborted or failed transactions (the task restarts from its commit)', registers: reg }),
-      lag: new Gauge({ name: 'vigil_consumer_lag', help: 'High watermark minus next offset, per partition', labelNames: ['topic', 'partition'], registers: reg }),
-      tasks: new Gauge({ name: 'vigil_partition_tasks', help: 'Input partitions owned by this instance', registers: reg }),
+      recordsIn: new Counter({
+        name: 'vigil_records_in_total',
+        help: 'Records consumed',
+        registers: reg,
+      }),
+      decodeFailures: new Counter({
+        name: 'vigil_decode_failures_total',
+        help: 'Undecodable records',
+        registers: reg,
+      }),
+      dlq: new Counter({
+        name: 'vigil_dlq_records_total',
+        help: 'Records sent to the DLQ',
+        labelNames: ['reason'],
+        registers: reg,
+      }),
+      replayed: new Counter({
+        name: 'vigil_replayed_records_total',
+        help: 'Records re-read after a restart to rebuild state',
+        registers: reg,
+      }),
+      outputs: new Counter({
+        name: 'vigil_output_records_total',
+        help: 'Result records published',
+        labelNames: ['topic'],
+        registers: reg,
+      }),
+      txSeconds: new Histogram({
+        name: 'vigil_transaction_seconds',
+        help: 'Transaction (outputs + offsets) commit latency',
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+        registers: reg,
+      }),
+      txFailures: new Counter({
+        name: 'vigil_transaction_failures_total',
+        help: 'Aborted or failed transactions (the task restarts from its commit)',
+        registers: reg,
+      }),
+      lag: new Gauge({
+        name: 'vigil_consumer_lag',
+        help: 'High watermark minus next offset, per partition',
+        labelNames: ['topic', 'partition'],
+        registers: reg,
+      }),
+      tasks: new Gauge({
+        name: 'vigil_partition_tasks',
+        help: 'Input partitions owned by this instance',
+        registers: reg,
+      }),
     };
   }
 
@@ -176,7 +219,11 @@ export class TransactionalRunner {
         // kafkajs's position came from its own read of the commit, which may predate the
         // previous owner's last transaction, or from before a failed transaction of ours:
         // re-read from the safe offset so the open windows are rebuilt completely.
-        this.o.consumer.seek({ topic: this.o.topic, partition: batch.partition, offset: String(task.startAt) });
+        this.o.consumer.seek({
+          topic: this.o.topic,
+          partition: batch.partition,
+          offset: String(task.startAt),
+        });
         return;
       }
     }
@@ -230,10 +277,17 @@ export class TransactionalRunner {
     const outputs = task.logic.advance();
     await this.commit(task, outputs, this.o.dlq.toMessages(dead));
     p.resolveOffset(String(last));
-    this.m.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - task.next));
+    this.m.lag.set(
+      { topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(batch.highWatermark) - task.next),
+    );
   }
 
-  private async commit(task: Task, outputs: OutputRecord[], deadMessages: Array<{ key: string; value: Buffer }>): Promise<void> {
+  private async commit(
+    task: Task,
+    outputs: OutputRecord[],
+    deadMessages: Array<{ key: string; value: Buffer }>,
+  ): Promise<void> {
     const end = this.m.txSeconds.startTimer();
     const tx = await task.producer.transaction();
     try {
@@ -243,11 +297,13 @@ export class TransactionalRunner {
         list.push({ key: r.key, value: r.value });
         byTopic.set(r.topic, list);
       }
-      if (deadMessages.length) byTopic.set(this.o.dlq.topic, [...(byTopic.get(this.o.dlq.topic) ?? []), ...deadMessages]);
+      if (deadMessages.length)
+        byTopic.set(this.o.dlq.topic, [...(byTopic.get(this.o.dlq.topic) ?? []), ...deadMessages]);
       // In chunks: one batch's outputs (e.g. full quarantine records) can exceed the broker's
       // message.max.bytes (1 MiB) as a single record batch.
       for (const [topic, messages] of byTopic)
-        for (const chunk of chunkBySize(messages, MAX_SEND_BYTES)) await tx.send({ topic, messages: chunk, acks: -1 });
+        for (const chunk of chunkBySize(messages, MAX_SEND_BYTES))
+          await tx.send({ topic, messages: chunk, acks: -1 });
       const metadata: CommitMetadata = { v: 1, next: task.next, task: task.logic.checkpoint() };
       await tx.sendOffsets({
         consumerGroupId: this.o.groupId,
@@ -255,7 +311,13 @@ export class TransactionalRunner {
           {
             topic: this.o.topic,
             // kafkajs passes `metadata` through to TxnOffsetCommit; its typings omit it.
-            partitions: [{ partition: task.partition, offset: String(task.logic.safeOffset(task.next)), metadata: JSON.stringify(metadata) } as { partition: number; offset: string }],
+            partitions: [
+              {
+                partition: task.partition,
+                offset: String(task.logic.safeOffset(task.next)),
+                metadata: JSON.stringify(metadata),
+              } as { partition: number; offset: string },
+            ],
           },
         ],
       });
@@ -264,7 +326,10 @@ export class TransactionalRunner {
       for (const [topic, list] of byTopic) this.m.outputs.inc({ topic }, list.length);
     } catch (err) {
       this.m.txFailures.inc();
-      this.o.logger.warn('transaction failed; the task restarts from its last commit', { partition: task.partition, error: errorMessage(err) });
+      this.o.logger.warn('transaction failed; the task restarts from its last commit', {
+        partition: task.partition,
+        error: errorMessage(err),
+      });
       await tx.abort().catch(() => {});
       await this.closeTask(task.partition, 'transaction failed');
       throw err;
@@ -289,14 +354,18 @@ export class TransactionalRunner {
     let meta: CommitMetadata | null = null;
     try {
       const offsets = await admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] });
-      const po = offsets[0]?.partitions.find((x) => x.partition === partition) as { offset: string; metadata?: string | null } | undefined;
+      const po = offsets[0]?.partitions.find((x) => x.partition === partition) as
+        { offset: string; metadata?: string | null } | undefined;
       committed = po ? Number(po.offset) : -1;
       if (po?.metadata) {
         try {
           const parsed = JSON.parse(po.metadata) as CommitMetadata;
           if (parsed.v === 1) meta = parsed;
         } catch {
-          this.o.logger.warn('ignoring unreadable commit metadata', { partition, metadata: po.metadata });
+          this.o.logger.warn('ignoring unreadable commit metadata', {
+            partition,
+            metadata: po.metadata,
+          });
         }
       }
     } finally {
@@ -315,7 +384,11 @@ export class TransactionalRunner {
     };
     this.tasks.set(partition, task);
     this.m.tasks.set(this.tasks.size);
-    this.o.logger.info('partition task opened', { partition, committed, replayBelow: task.replayBelow });
+    this.o.logger.info('partition task opened', {
+      partition,
+      committed,
+      replayBelow: task.replayBelow,
+    });
     return task;
   }
 
@@ -345,7 +418,12 @@ export class TransactionalRunner {
         const outputs = t.logic.advance();
         if (outputs.length === 0) return;
         await this.commit(t, outputs, []);
-      }).catch((err: unknown) => this.o.logger.warn('idle flush failed', { partition: t.partition, error: errorMessage(err) }));
+      }).catch((err: unknown) =>
+        this.o.logger.warn('idle flush failed', {
+          partition: t.partition,
+          error: errorMessage(err),
+        }),
+      );
     }
   }
 }

@@ -31,7 +31,8 @@ const MIN_TS = 946_684_800_000;
 const MAX_TS = 7_258_118_400_000;
 
 function str(field: string, v: unknown, limits: EventLimits, allowEmpty = false): string {
-  if (typeof v !== 'string') throw new ValidationError(field, `must be a string, got ${typeName(v)}`);
+  if (typeof v !== 'string')
+    throw new ValidationError(field, `must be a string, got ${typeName(v)}`);
   if (!allowEmpty && v.length === 0) throw new ValidationError(field, 'must not be empty');
   if (Buffer.byteLength(v, 'utf8') > limits.maxStringBytes)
     throw new ValidationError(field, `longer than ${limits.maxStringBytes} bytes`);
@@ -39,7 +40,8 @@ function str(field: string, v: unknown, limits: EventLimits, allowEmpty = false)
 }
 
 function num(field: string, v: unknown): number {
-  if (typeof v !== 'number') throw new ValidationError(field, `must be a number, got ${typeName(v)}`);
+  if (typeof v !== 'number')
+    throw new ValidationError(field, `must be a number, got ${typeName(v)}`);
   if (!Number.isFinite(v)) throw new ValidationError(field, `must be a finite number, got ${v}`);
   return v;
 }
@@ -72,7 +74,8 @@ function map<T>(
   if (v === undefined || v === null) return {};
   const obj = record(field, v);
   const keys = Object.keys(obj);
-  if (keys.length > max) throw new ValidationError(field, `has ${keys.length} entries, at most ${max} allowed`);
+  if (keys.length > max)
+    throw new ValidationError(field, `has ${keys.length} entries, at most ${max} allowed`);
   const out: Record<string, T> = {};
   for (const k of keys) {
     str(`${field}.${k}`, k, limits);
@@ -85,16 +88,24 @@ function map<T>(
 export function parseTimestamp(field: string, v: unknown): number {
   let ms: number;
   if (typeof v === 'number') {
-    if (!Number.isInteger(v)) throw new ValidationError(field, `must be integer epoch milliseconds, got ${v}`);
+    if (!Number.isInteger(v))
+      throw new ValidationError(field, `must be integer epoch milliseconds, got ${v}`);
     ms = v;
   } else if (typeof v === 'string') {
     ms = Date.parse(v);
-    if (Number.isNaN(ms)) throw new ValidationError(field, `is not an ISO-8601 date: ${JSON.stringify(v)}`);
+    if (Number.isNaN(ms))
+      throw new ValidationError(field, `is not an ISO-8601 date: ${JSON.stringify(v)}`);
   } else {
-    throw new ValidationError(field, `must be epoch milliseconds or an ISO-8601 string, got ${typeName(v)}`);
+    throw new ValidationError(
+      field,
+      `must be epoch milliseconds or an ISO-8601 string, got ${typeName(v)}`,
+    );
   }
   if (ms < MIN_TS || ms >= MAX_TS)
-    throw new ValidationError(field, `${ms} is outside 2000-01-01..2200-01-01 (epoch milliseconds expected)`);
+    throw new ValidationError(
+      field,
+      `${ms} is outside 2000-01-01..2200-01-01 (epoch milliseconds expected)`,
+    );
   return ms;
 }
 
@@ -103,7 +114,10 @@ export function parseTimestamp(field: string, v: unknown): number {
  * fields filled with their defaults). Throws a {@link ValidationError} naming the first bad field.
  * The same function serves the SDK, the JSON form (files, replay) and the services.
  */
-export function validateEvent(input: unknown, limits: EventLimits = DEFAULT_LIMITS): InferenceEvent {
+export function validateEvent(
+  input: unknown,
+  limits: EventLimits = DEFAULT_LIMITS,
+): InferenceEvent {
   const e = record('event', input);
   const p = record('prediction', e.prediction);
   const status = e.status ?? 'OK';
@@ -113,14 +127,20 @@ export function validateEvent(input: unknown, limits: EventLimits = DEFAULT_LIMI
   if (latencyMs < 0) throw new ValidationError('latencyMs', `must be >= 0, got ${latencyMs}`);
   let embedding: number[] | null = null;
   if (e.embedding !== undefined && e.embedding !== null) {
-    if (!Array.isArray(e.embedding)) throw new ValidationError('embedding', `must be an array, got ${typeName(e.embedding)}`);
+    if (!Array.isArray(e.embedding))
+      throw new ValidationError('embedding', `must be an array, got ${typeName(e.embedding)}`);
     if (e.embedding.length > limits.maxEmbedding)
-      throw new ValidationError('embedding', `has ${e.embedding.length} values, at most ${limits.maxEmbedding} allowed`);
+      throw new ValidationError(
+        'embedding',
+        `has ${e.embedding.length} values, at most ${limits.maxEmbedding} allowed`,
+      );
     embedding = e.embedding.map((x, i) => num(`embedding[${i}]`, x));
   }
   const score = p.score === undefined || p.score === null ? null : num('prediction.score', p.score);
   const errorCode =
-    e.errorCode === undefined || e.errorCode === null ? null : str('errorCode', e.errorCode, limits);
+    e.errorCode === undefined || e.errorCode === null
+      ? null
+      : str('errorCode', e.errorCode, limits);
   return {
     eventId: str('eventId', e.eventId, limits),
     timestamp: parseTimestamp('timestamp', e.timestamp),
@@ -128,17 +148,27 @@ export function validateEvent(input: unknown, limits: EventLimits = DEFAULT_LIMI
     modelVersion: str('modelVersion', e.modelVersion, limits),
     clientId: str('clientId', e.clientId, limits),
     features: map('features', e.features, limits.maxFeatures, limits, num),
-    categorical: map('categorical', e.categorical, limits.maxCategorical, limits, (f, x) => str(f, x, limits, true)),
+    categorical: map('categorical', e.categorical, limits.maxCategorical, limits, (f, x) =>
+      str(f, x, limits, true),
+    ),
     embedding,
     prediction: {
       label: str('prediction.label', p.label, limits, true),
       confidence: unit('prediction.confidence', p.confidence),
-      probabilities: map('prediction.probabilities', p.probabilities, limits.maxProbabilities, limits, unit),
+      probabilities: map(
+        'prediction.probabilities',
+        p.probabilities,
+        limits.maxProbabilities,
+        limits,
+        unit,
+      ),
       score,
     },
     latencyMs,
     status,
     errorCode,
-    metadata: map('metadata', e.metadata, limits.maxMetadata, limits, (f, x) => str(f, x, limits, true)),
+    metadata: map('metadata', e.metadata, limits.maxMetadata, limits, (f, x) =>
+      str(f, x, limits, true),
+    ),
   };
 }

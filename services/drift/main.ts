@@ -187,7 +187,13 @@ export async function main(): Promise<void> {
     profiles: profiles.size,
     reservoir: dc.reservoirSize,
   });
-  stopOnSignals('drift', log, [() => clearInterval(pollTimer), () => runner.stop(), () => producer.disconnect(), () => clickhouse.close(), () => telemetry.close()]);
+  stopOnSignals('drift', log, [
+    () => clearInterval(pollTimer),
+    () => runner.stop(),
+    () => producer.disconnect(),
+    () => clickhouse.close(),
+    () => telemetry.close(),
+  ]);
 }
 
 runIfEntryPoint(import.meta.url, 'drift', main);

@@ -204,7 +204,12 @@ export async function main(): Promise<void> {
     replayRecords: gc.replayRecords,
     summaryWindowMs: gc.summaryWindowMs,
   });
-  stopOnSignals('guard', log, [() => gauges.stop(), () => runner.stop(), () => producer.disconnect(), () => telemetry.close()]);
+  stopOnSignals('guard', log, [
+    () => gauges.stop(),
+    () => runner.stop(),
+    () => producer.disconnect(),
+    () => telemetry.close(),
+  ]);
 }
 
 runIfEntryPoint(import.meta.url, 'guard', main);

@@ -23,13 +23,45 @@ export class WindowGauges {
   ) {
     const labelNames = ['model_id', 'model_version'];
     const registers = [registry];
-    this.qps = new Gauge({ name: 'vigil_window_qps', help: 'QPS of the last closed window', labelNames, registers });
-    this.p95 = new Gauge({ name: 'vigil_window_latency_p95_ms', help: 'p95 latency (ms) of the last closed window', labelNames, registers });
-    this.errorRate = new Gauge({ name: 'vigil_window_error_rate', help: 'Error rate of the last closed window', labelNames, registers });
-    this.confidence = new Gauge({ name: 'vigil_window_confidence_mean', help: 'Mean confidence of the last closed window', labelNames, registers });
-    this.dropped = new Counter({ name: 'vigil_window_gauge_series_dropped_total', help: 'Windows not exported as gauges because of the series cap', registers });
-    this.emitted = new Counter({ name: 'vigil_windows_emitted_total', help: 'Final windows emitted', registers });
-    this.emitDelay = new Gauge({ name: 'vigil_window_flush_delay_seconds', help: 'Wall-clock time between a window end and its emission (last window)', registers });
+    this.qps = new Gauge({
+      name: 'vigil_window_qps',
+      help: 'QPS of the last closed window',
+      labelNames,
+      registers,
+    });
+    this.p95 = new Gauge({
+      name: 'vigil_window_latency_p95_ms',
+      help: 'p95 latency (ms) of the last closed window',
+      labelNames,
+      registers,
+    });
+    this.errorRate = new Gauge({
+      name: 'vigil_window_error_rate',
+      help: 'Error rate of the last closed window',
+      labelNames,
+      registers,
+    });
+    this.confidence = new Gauge({
+      name: 'vigil_window_confidence_mean',
+      help: 'Mean confidence of the last closed window',
+      labelNames,
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'vigil_window_gauge_series_dropped_total',
+      help: 'Windows not exported as gauges because of the series cap',
+      registers,
+    });
+    this.emitted = new Counter({
+      name: 'vigil_windows_emitted_total',
+      help: 'Final windows emitted',
+      registers,
+    });
+    this.emitDelay = new Gauge({
+      name: 'vigil_window_flush_delay_seconds',
+      help: 'Wall-clock time between a window end and its emission (last window)',
+      registers,
+    });
   }
 
   observe(m: WindowMetrics): void {

@@ -35,20 +35,38 @@ export function loadMetricsConfig(env: Record<string, string | undefined> = proc
   const r = new ConfigReader(env);
   const windowMs = r.int('VIGIL_METRICS_WINDOW_MS', 'metrics.windowMs', 60_000, 1000);
   const hopMs = r.int('VIGIL_METRICS_HOP_MS', 'metrics.hopMs', windowMs, 1000);
-  if (hopMs > windowMs) throw new ConfigError('VIGIL_METRICS_HOP_MS', `must be <= the window (${windowMs} ms)`);
+  if (hopMs > windowMs)
+    throw new ConfigError('VIGIL_METRICS_HOP_MS', `must be <= the window (${windowMs} ms)`);
   return Object.freeze({
     spec: hopMs === windowMs ? tumbling(windowMs) : hopping(windowMs, hopMs),
     graceMs: r.int('VIGIL_METRICS_GRACE_MS', 'metrics.graceMs', 10_000, 0),
-    maxOutOfOrdernessMs: r.int('VIGIL_METRICS_OUT_OF_ORDERNESS_MS', 'metrics.maxOutOfOrdernessMs', 0, 0),
+    maxOutOfOrdernessMs: r.int(
+      'VIGIL_METRICS_OUT_OF_ORDERNESS_MS',
+      'metrics.maxOutOfOrdernessMs',
+      0,
+      0,
+    ),
     idleTimeoutMs: r.int('VIGIL_METRICS_IDLE_TIMEOUT_MS', 'metrics.idleTimeoutMs', 30_000, 100),
     maxOpenWindows: r.int('VIGIL_METRICS_MAX_OPEN_WINDOWS', 'metrics.maxOpenWindows', 10_000, 1),
-    lowConfidenceThreshold: r.number('VIGIL_METRICS_LOW_CONFIDENCE', 'metrics.lowConfidenceThreshold', 0.6, 0, 1),
+    lowConfidenceThreshold: r.number(
+      'VIGIL_METRICS_LOW_CONFIDENCE',
+      'metrics.lowConfidenceThreshold',
+      0.6,
+      0,
+      1,
+    ),
     topLabels: r.int('VIGIL_METRICS_TOP_LABELS', 'metrics.topLabels', 10, 1, 1000),
     gaugeSeries: r.int('VIGIL_METRICS_GAUGE_SERIES', 'metrics.gaugeSeries', 500, 0),
     group: r.string('VIGIL_METRICS_GROUP', 'metrics.group', 'vigil-metrics'),
     port: r.int('VIGIL_METRICS_PORT', 'metrics.port', 9464, 0, 65535),
     concurrency: r.int('VIGIL_METRICS_CONCURRENCY', 'metrics.concurrency', 3, 1, 64),
-    sessionTimeoutMs: r.int('VIGIL_METRICS_SESSION_TIMEOUT_MS', 'metrics.sessionTimeoutMs', 30_000, 6_000, 300_000),
+    sessionTimeoutMs: r.int(
+      'VIGIL_METRICS_SESSION_TIMEOUT_MS',
+      'metrics.sessionTimeoutMs',
+      30_000,
+      6_000,
+      300_000,
+    ),
   });
 }
 
@@ -58,19 +76,36 @@ export async function main(): Promise<void> {
   const log = createLogger('vigil-metrics', cfg.logLevel);
   const telemetry = createTelemetry('metrics');
   await telemetry.listen(mc.port);
-  const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: `${cfg.kafkaClientId}-metrics`, logger: log });
+  const kafka = createKafka({
+    brokers: cfg.kafkaBrokers,
+    clientId: `${cfg.kafkaClientId}-metrics`,
+    logger: log,
+  });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [cfg.topics.inference, cfg.topics.windowMetrics, cfg.topics.dlq].map((topic) => ({ topic, numPartitions: cfg.topicPartitions })));
+  await ensureTopics(
+    admin,
+    [cfg.topics.inference, cfg.topics.windowMetrics, cfg.topics.dlq].map((topic) => ({
+      topic,
+      numPartitions: cfg.topicPartitions,
+    })),
+  );
   await admin.disconnect();
   const codec = new AvroCodec(cfg.registryUrl);
-  const encodeMetrics = await codec.encoderFor(await codec.register(cfg.topics.windowMetrics, readSchema('WindowMetrics')));
+  const encodeMetrics = await codec.encoderFor(
+    await codec.register(cfg.topics.windowMetrics, readSchema('WindowMetrics')),
+  );
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const dlq = new DeadLetterPublisher(producer, codec, cfg.topics.dlq, 'metrics');
   await dlq.init();
   const gauges = new WindowGauges(telemetry.registry, mc.gaugeSeries);
-  const consumer = kafka.consumer({ groupId: mc.group, sessionTimeout: mc.sessionTimeoutMs, heartbeatInterval: Math.floor(mc.sessionTimeoutMs / 10), readUncommitted: false });
+  const consumer = kafka.consumer({
+    groupId: mc.group,
+    sessionTimeout: mc.sessionTimeoutMs,
+    heartbeatInterval: Math.floor(mc.sessionTimeoutMs / 10),
+    readUncommitted: false,
+  });
   await consumer.connect();
   const runner = new TransactionalRunner({
     service: 'metrics',
@@ -99,8 +134,17 @@ export async function main(): Promise<void> {
   });
   await runner.start();
   telemetry.setHealthy(true);
-  log.info('metrics running', { group: mc.group, port: mc.port, windowMs: mc.spec.sizeMs, graceMs: mc.graceMs });
-  stopOnSignals('metrics', log, [() => runner.stop(), () => producer.disconnect(), () => telemetry.close()]);
+  log.info('metrics running', {
+    group: mc.group,
+    port: mc.port,
+    windowMs: mc.spec.sizeMs,
+    graceMs: mc.graceMs,
+  });
+  stopOnSignals('metrics', log, [
+    () => runner.stop(),
+    () => producer.disconnect(),
+    () => telemetry.close(),
+  ]);
 }
 
 runIfEntryPoint(import.meta.url, 'metrics', main);

@@ -5,11 +5,20 @@
  */
 import type { InferenceEvent } from '../common/event.js';
 import { ValidationError } from '../common/errors.js';
-import type { OutputRecord, PartitionTask, RecordVerdict, TaskFactory } from '../common/transactional-runner.js';
+import type {
+  OutputRecord,
+  PartitionTask,
+  RecordVerdict,
+  TaskFactory,
+} from '../common/transactional-runner.js';
 import { validateEvent } from '../common/validate.js';
 import { SafeOffsetTracker } from '../stream/safe-offsets.js';
 import { assignWindows, type WindowSpec } from '../stream/window-spec.js';
-import { createMetricsAggregator, finalizeWindow, type MetricsWindowAggregator } from './metrics-windows.js';
+import {
+  createMetricsAggregator,
+  finalizeWindow,
+  type MetricsWindowAggregator,
+} from './metrics-windows.js';
 import type { WindowMetrics } from './window-metrics.js';
 
 export interface MetricsTaskOptions {
@@ -60,7 +69,8 @@ export class MetricsTask implements PartitionTask {
     try {
       e = validateEvent(value);
     } catch (err) {
-      if (err instanceof ValidationError) return { dead: { reason: 'invalid', detail: err.message } };
+      if (err instanceof ValidationError)
+        return { dead: { reason: 'invalid', detail: err.message } };
       throw err;
     }
     const open = assignWindows(this.o.spec, e.timestamp).filter((s) => !this.agg.isClosed(s));

@@ -96,13 +96,16 @@ function resolve(o: MonitorOptions): Readonly<Resolved> {
     autoRegister: o.autoRegister ?? true,
     limits: { ...DEFAULT_LIMITS, ...o.limits },
   };
-  if (!Array.isArray(o.brokers) || o.brokers.length === 0) throw new ValidationError('brokers', 'at least one broker is required');
+  if (!Array.isArray(o.brokers) || o.brokers.length === 0)
+    throw new ValidationError('brokers', 'at least one broker is required');
   if (!o.registryUrl) throw new ValidationError('registryUrl', 'is required');
-  if (!Number.isInteger(r.batchSize) || r.batchSize < 1) throw new ValidationError('batchSize', 'must be a positive integer');
+  if (!Number.isInteger(r.batchSize) || r.batchSize < 1)
+    throw new ValidationError('batchSize', 'must be a positive integer');
   if (!(r.lingerMs >= 0)) throw new ValidationError('lingerMs', 'must be >= 0');
   if (!Number.isInteger(r.bufferCapacity) || r.bufferCapacity < r.batchSize)
     throw new ValidationError('bufferCapacity', 'must be an integer >= batchSize');
-  if (r.overflow !== 'wait' && r.overflow !== 'drop') throw new ValidationError('overflow', 'must be "wait" or "drop"');
+  if (r.overflow !== 'wait' && r.overflow !== 'drop')
+    throw new ValidationError('overflow', 'must be "wait" or "drop"');
   return Object.freeze(r);
 }
 
@@ -110,8 +113,16 @@ function resolve(o: MonitorOptions): Readonly<Resolved> {
 export async function createMonitor(options: MonitorOptions): Promise<Monitor> {
   const cfg = resolve(options);
   const log = options.logger ?? createLogger('vigil-sdk');
-  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId ?? 'vigil-sdk', logger: log });
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  const kafka = createKafka({
+    brokers: options.brokers,
+    clientId: options.clientId ?? 'vigil-sdk',
+    logger: log,
+  });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: true,
+  });
   const codec = new AvroCodec(options.registryUrl);
   const schemaId = cfg.autoRegister
     ? await codec.register(cfg.topic, readSchema('InferenceEvent'))
@@ -122,7 +133,14 @@ export async function createMonitor(options: MonitorOptions): Promise<Monitor> {
   const queue: InferenceEvent[] = [];
   let inFlight = 0;
   let closed = false;
-  const stats = { accepted: 0, sent: 0, rejected: 0, dropped: 0, sendFailures: 0, encodeFailures: 0 };
+  const stats = {
+    accepted: 0,
+    sent: 0,
+    rejected: 0,
+    dropped: 0,
+    sendFailures: 0,
+    encodeFailures: 0,
+  };
   let spaceWaiters: Array<() => void> = [];
   let idleWaiters: Array<() => void> = [];
   let wake: (() => void) | null = null;
@@ -147,7 +165,10 @@ export async function createMonitor(options: MonitorOptions): Promise<Monitor> {
         messages.push({ key: e.modelId, value: encode(e) });
       } catch (err) {
         stats.encodeFailures++;
-        log.error('event could not be encoded; dropped', { eventId: e.eventId, error: errorMessage(err) });
+        log.error('event could not be encoded; dropped', {
+          eventId: e.eventId,
+          error: errorMessage(err),
+        });
       }
     }
     for (let attempt = 1; messages.length > 0; attempt++) {
@@ -157,8 +178,17 @@ export async function createMonitor(options: MonitorOptions): Promise<Monitor> {
         return;
       } catch (err) {
         stats.sendFailures++;
-        const delay = backoffDelay(attempt, { initialDelayMs: 200, maxDelayMs: 10_000, factor: 2, jitter: 0.2 }, Math.random);
-        log.warn('send failed; retrying', { attempt, delayMs: delay, events: messages.length, error: errorMessage(err) });
+        const delay = backoffDelay(
+          attempt,
+          { initialDelayMs: 200, maxDelayMs: 10_000, factor: 2, jitter: 0.2 },
+          Math.random,
+        );
+        log.warn('send failed; retrying', {
+          attempt,
+          delayMs: delay,
+          events: messages.length,
+          error: errorMessage(err),
+        });
         await sleep(delay);
       }
     }

@@ -26,14 +26,29 @@ export async function main(): Promise<void> {
     group: r.string('VIGIL_SINK_GROUP', 'sink.group', 'vigil-sink'),
     port: r.int('VIGIL_SINK_PORT', 'sink.port', 9467, 0, 65535),
     concurrency: r.int('VIGIL_SINK_CONCURRENCY', 'sink.concurrency', 3, 1, 64),
-    sessionTimeoutMs: r.int('VIGIL_SINK_SESSION_TIMEOUT_MS', 'sink.sessionTimeoutMs', 30_000, 6_000, 300_000),
+    sessionTimeoutMs: r.int(
+      'VIGIL_SINK_SESSION_TIMEOUT_MS',
+      'sink.sessionTimeoutMs',
+      30_000,
+      6_000,
+      300_000,
+    ),
   });
   const log = createLogger('vigil-sink', cfg.logLevel);
   const telemetry = createTelemetry('sink');
   await telemetry.listen(sc.port);
-  const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: `${cfg.kafkaClientId}-sink`, logger: log });
+  const kafka = createKafka({
+    brokers: cfg.kafkaBrokers,
+    clientId: `${cfg.kafkaClientId}-sink`,
+    logger: log,
+  });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const consumer = kafka.consumer({ groupId: sc.group, sessionTimeout: sc.sessionTimeoutMs, heartbeatInterval: Math.floor(sc.sessionTimeoutMs / 10), readUncommitted: false });
+  const consumer = kafka.consumer({
+    groupId: sc.group,
+    sessionTimeout: sc.sessionTimeoutMs,
+    heartbeatInterval: Math.floor(sc.sessionTimeoutMs / 10),
+    readUncommitted: false,
+  });
   const codec = new AvroCodec(cfg.registryUrl);
   const clickhouse = createClickHouse({
     url: cfg.clickhouseUrl,
@@ -44,7 +59,13 @@ export async function main(): Promise<void> {
   // Subscribing to a topic that does not exist yet fails in kafkajs: create inputs and the DLQ.
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [...routes.map((r) => r.topic), cfg.topics.dlq].map((topic) => ({ topic, numPartitions: cfg.topicPartitions })));
+  await ensureTopics(
+    admin,
+    [...routes.map((r) => r.topic), cfg.topics.dlq].map((topic) => ({
+      topic,
+      numPartitions: cfg.topicPartitions,
+    })),
+  );
   await admin.disconnect();
   await producer.connect();
   await consumer.connect();
@@ -64,7 +85,12 @@ export async function main(): Promise<void> {
   await sink.start();
   telemetry.setHealthy(true);
   log.info('sink running', { group: sc.group, port: sc.port });
-  stopOnSignals('sink', log, [() => sink.stop(), () => producer.disconnect(), () => clickhouse.close(), () => telemetry.close()]);
+  stopOnSignals('sink', log, [
+    () => sink.stop(),
+    () => producer.disconnect(),
+    () => clickhouse.close(),
+    () => telemetry.close(),
+  ]);
 }
 
 runIfEntryPoint(import.meta.url, 'sink', main);

@@ -15,7 +15,11 @@ export function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-export function eventToRow(e: InferenceEvent, pos: SourcePosition, insertedAtMs: number): Record<string, unknown> {
+export function eventToRow(
+  e: InferenceEvent,
+  pos: SourcePosition,
+  insertedAtMs: number,
+): Record<string, unknown> {
   const features = Object.entries(e.features);
   const categorical = Object.entries(e.categorical);
   const probs = Object.entries(e.prediction.probabilities);
@@ -67,7 +71,10 @@ export function sampled(eventId: string, rate: number): boolean {
 /** A decoded `vigil.v1.WindowMetrics`: the metrics service's own type (the Avro schema mirrors it). */
 export type WindowMetricsRecord = WindowMetrics;
 
-export function windowMetricsToRow(m: WindowMetricsRecord, insertedAtMs: number): Record<string, unknown> {
+export function windowMetricsToRow(
+  m: WindowMetricsRecord,
+  insertedAtMs: number,
+): Record<string, unknown> {
   return {
     model_id: m.modelId,
     model_version: m.modelVersion,
@@ -132,7 +139,10 @@ export interface DriftReportRecord {
 }
 
 /** One `drift_reports` row per report; per-feature figures as parallel arrays (NULL where n/a). */
-export function driftReportToRow(r: DriftReportRecord, insertedAtMs: number): Record<string, unknown> {
+export function driftReportToRow(
+  r: DriftReportRecord,
+  insertedAtMs: number,
+): Record<string, unknown> {
   const f = r.features;
   return {
     model_id: r.modelId,
@@ -181,7 +191,13 @@ export interface GuardScoreRecord {
   clientFlagged: boolean;
   reasons: string[];
   rules: string[];
-  scores: { confidence: number; margin: number; ood: number; stateful: number; extraction: number } | null;
+  scores: {
+    confidence: number;
+    margin: number;
+    ood: number;
+    stateful: number;
+    extraction: number;
+  } | null;
   window: {
     windowStart: number;
     windowEnd: number;
@@ -195,7 +211,10 @@ export interface GuardScoreRecord {
 }
 
 /** One `guard_scores` row per Score record (EVENT, CLIENT_WINDOW or MODEL_WINDOW). */
-export function guardScoreToRow(r: GuardScoreRecord, insertedAtMs: number): Record<string, unknown> {
+export function guardScoreToRow(
+  r: GuardScoreRecord,
+  insertedAtMs: number,
+): Record<string, unknown> {
   const s = r.scores;
   const w = r.window;
   return {
@@ -247,7 +266,10 @@ export interface QuarantineRecordRow extends InferenceEvent {
 }
 
 /** One `quarantine` row per quarantined event: the event's columns as in `inference_events`, plus the verdict. */
-export function quarantineToRow(q: QuarantineRecordRow, insertedAtMs: number): Record<string, unknown> {
+export function quarantineToRow(
+  q: QuarantineRecordRow,
+  insertedAtMs: number,
+): Record<string, unknown> {
   const features = Object.entries(q.features);
   const categorical = Object.entries(q.categorical);
   const probs = Object.entries(q.prediction.probabilities);

@@ -39,19 +39,62 @@ export class Sink {
     this.byTopic = new Map(d.routes.map((r) => [r.topic, r]));
     const reg = [d.metrics];
     this.m = {
-      recordsIn: new Counter({ name: 'vigil_sink_records_in_total', help: 'Records consumed', labelNames: ['topic'], registers: reg }),
-      rowsOut: new Counter({ name: 'vigil_sink_rows_inserted_total', help: 'Rows inserted', labelNames: ['table'], registers: reg }),
-      decodeFailures: new Counter({ name: 'vigil_sink_decode_failures_total', help: 'Undecodable records', labelNames: ['topic'], registers: reg }),
-      dlq: new Counter({ name: 'vigil_sink_dlq_total', help: 'Records sent to the DLQ', labelNames: ['topic', 'reason'], registers: reg }),
-      insertErrors: new Counter({ name: 'vigil_sink_insert_errors_total', help: 'Failed ClickHouse inserts (retried)', labelNames: ['table'], registers: reg }),
-      batchSize: new Histogram({ name: 'vigil_sink_batch_rows', help: 'Rows per insert', labelNames: ['table'], buckets: [1, 10, 100, 500, 1000, 5000, 20000], registers: reg }),
-      insertSeconds: new Histogram({ name: 'vigil_sink_insert_seconds', help: 'ClickHouse insert latency', labelNames: ['table'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: reg }),
-      lag: new Gauge({ name: 'vigil_consumer_lag', help: 'High watermark minus next offset, per partition', labelNames: ['topic', 'partition'], registers: reg }),
+      recordsIn: new Counter({
+        name: 'vigil_sink_records_in_total',
+        help: 'Records consumed',
+        labelNames: ['topic'],
+        registers: reg,
+      }),
+      rowsOut: new Counter({
+        name: 'vigil_sink_rows_inserted_total',
+        help: 'Rows inserted',
+        labelNames: ['table'],
+        registers: reg,
+      }),
+      decodeFailures: new Counter({
+        name: 'vigil_sink_decode_failures_total',
+        help: 'Undecodable records',
+        labelNames: ['topic'],
+        registers: reg,
+      }),
+      dlq: new Counter({
+        name: 'vigil_sink_dlq_total',
+        help: 'Records sent to the DLQ',
+        labelNames: ['topic', 'reason'],
+        registers: reg,
+      }),
+      insertErrors: new Counter({
+        name: 'vigil_sink_insert_errors_total',
+        help: 'Failed ClickHouse inserts (retried)',
+        labelNames: ['table'],
+        registers: reg,
+      }),
+      batchSize: new Histogram({
+        name: 'vigil_sink_batch_rows',
+        help: 'Rows per insert',
+        labelNames: ['table'],
+        buckets: [1, 10, 100, 500, 1000, 5000, 20000],
+        registers: reg,
+      }),
+      insertSeconds: new Histogram({
+        name: 'vigil_sink_insert_seconds',
+        help: 'ClickHouse insert latency',
+        labelNames: ['table'],
+        buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+        registers: reg,
+      }),
+      lag: new Gauge({
+        name: 'vigil_consumer_lag',
+        help: 'High watermark minus next offset, per partition',
+        labelNames: ['topic', 'partition'],
+        registers: reg,
+      }),
     };
   }
 
   async start(): Promise<void> {
-    for (const r of this.d.routes) await this.d.consumer.subscribe({ topic: r.topic, fromBeginning: true });
+    for (const r of this.d.routes)
+      await this.d.consumer.subscribe({ topic: r.topic, fromBeginning: true });
     await this.d.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -98,36 +141,65 @@ export class Sink {
     await this.withRetry('dlq', () => this.d.dlq.publish(dead), p);
     const last = batch.messages[batch.messages.length - 1]!.offset;
     p.resolveOffset(last);
-    await this.d.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);
-    this.m.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
+    await this.d.consumer.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) },
+    ]);
+    this.m.lag.set(
+      { topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(batch.highWatermark) - Number(last) - 1),
+    );
   }
 
-  private async insertWithRetry(table: string, rows: Array<Record<string, unknown>>, p: EachBatchPayload): Promise<void> {
+  private async insertWithRetry(
+    table: string,
+    rows: Array<Record<string, unknown>>,
+    p: EachBatchPayload,
+  ): Promise<void> {
     if (rows.length === 0) return;
-    await this.withRetry(table, async () => {
-      const end = this.m.insertSeconds.startTimer({ table });
-      try {
-        await this.d.clickhouse.insert({ table: `${this.d.database}.${table}`, values: rows, format: 'JSONEachRow' });
-      } catch (err) {
-        this.m.insertErrors.inc({ table });
-        throw err;
-      } finally {
-        end();
-      }
-      this.m.rowsOut.inc({ table }, rows.length);
-      this.m.batchSize.observe({ table }, rows.length);
-    }, p);
+    await this.withRetry(
+      table,
+      async () => {
+        const end = this.m.insertSeconds.startTimer({ table });
+        try {
+          await this.d.clickhouse.insert({
+            table: `${this.d.database}.${table}`,
+            values: rows,
+            format: 'JSONEachRow',
+          });
+        } catch (err) {
+          this.m.insertErrors.inc({ table });
+          throw err;
+        } finally {
+          end();
+        }
+        this.m.rowsOut.inc({ table }, rows.length);
+        this.m.batchSize.observe({ table }, rows.length);
+      },
+      p,
+    );
   }
 
   /** Retries until it works or the sink stops; keeps the group session alive meanwhile. */
-  private async withRetry(what: string, fn: () => Promise<void>, p: EachBatchPayload): Promise<void> {
+  private async withRetry(
+    what: string,
+    fn: () => Promise<void>,
+    p: EachBatchPayload,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
         if (this.stopping || !p.isRunning() || p.isStale()) throw err;
-        const delay = backoffDelay(attempt, { initialDelayMs: 250, maxDelayMs: 5_000, factor: 2, jitter: 0.2 }, Math.random);
-        this.d.logger.warn(`${what} failed; retrying`, { attempt, delayMs: delay, error: errorMessage(err) });
+        const delay = backoffDelay(
+          attempt,
+          { initialDelayMs: 250, maxDelayMs: 5_000, factor: 2, jitter: 0.2 },
+          Math.random,
+        );
+        this.d.logger.warn(`${what} failed; retrying`, {
+          attempt,
+          delayMs: delay,
+          error: errorMessage(err),
+        });
         const until = Date.now() + delay;
         while (Date.now() < until) {
           await p.heartbeat();

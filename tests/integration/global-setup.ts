@@ -10,10 +10,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
-  const given = ['VIGIL_KAFKA_BROKERS', 'VIGIL_REGISTRY_URL', 'VIGIL_CLICKHOUSE_URL'].filter((k) => process.env[k]);
+  const given = ['VIGIL_KAFKA_BROKERS', 'VIGIL_REGISTRY_URL', 'VIGIL_CLICKHOUSE_URL'].filter(
+    (k) => process.env[k],
+  );
   if (given.length === 3) return;
   if (given.length > 0)
-    throw new Error(`set all of VIGIL_KAFKA_BROKERS, VIGIL_REGISTRY_URL, VIGIL_CLICKHOUSE_URL or none (got only ${given.join(', ')})`);
+    throw new Error(
+      `set all of VIGIL_KAFKA_BROKERS, VIGIL_REGISTRY_URL, VIGIL_CLICKHOUSE_URL or none (got only ${given.join(', ')})`,
+    );
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   execFileSync('bash', [join(root, 'infra/native/stack.sh'), 'up'], { stdio: 'inherit' });
 }

@@ -52,7 +52,13 @@ const GRACE_MS = 10_000;
 const services: ServiceProcess[] = [];
 
 /** Events for `windows` one-minute windows per (model, version): a few per window, time-ordered. */
-function windowEvents(models: string[], versions: string[], windows: number, startMs: number, seed: number): InferenceEvent[] {
+function windowEvents(
+  models: string[],
+  versions: string[],
+  windows: number,
+  startMs: number,
+  seed: number,
+): InferenceEvent[] {
   const rand = mulberry32(seed);
   const out: InferenceEvent[] = [];
   for (let w = 0; w < windows; w++) {
@@ -64,10 +70,22 @@ function windowEvents(models: string[], versions: string[], windows: number, sta
           out.push({
             eventId: `g-${seed}-${w}-${k}-${mi}-${vi}`,
             timestamp: startMs + w * WINDOW_MS + k * 9_000 + Math.floor(rand() * 8_000),
-            modelId, modelVersion, clientId: `c${k}`, features: { x: rand() }, categorical: {}, embedding: null,
-            prediction: { label: conf > 0.7 ? 'ok' : 'fraud', confidence: conf, probabilities: {}, score: null },
+            modelId,
+            modelVersion,
+            clientId: `c${k}`,
+            features: { x: rand() },
+            categorical: {},
+            embedding: null,
+            prediction: {
+              label: conf > 0.7 ? 'ok' : 'fraud',
+              confidence: conf,
+              probabilities: {},
+              score: null,
+            },
             latencyMs: 10 + 30 * vi + rand() * 40,
-            status: ok ? 'OK' : 'ERROR', errorCode: ok ? null : 'E', metadata: {},
+            status: ok ? 'OK' : 'ERROR',
+            errorCode: ok ? null : 'E',
+            metadata: {},
           });
         }
       }
@@ -90,12 +108,24 @@ async function produceWindowMetrics(): Promise<WindowMetricsRecord[]> {
   for (const e of events) expect(agg.add(e).kind).toBe('accepted');
   const expected = agg.flush().map((r) => finalizeWindow(r));
 
-  const topics = { inference: uniq('grafana-in'), windowMetrics: uniq('grafana-wm'), dlq: uniq('grafana-dlq') };
+  const topics = {
+    inference: uniq('grafana-in'),
+    windowMetrics: uniq('grafana-wm'),
+    dlq: uniq('grafana-dlq'),
+  };
   const admin = kafka().admin();
   await admin.connect();
-  await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 2 })),
+    waitForLeaders: true,
+  });
   await admin.disconnect();
-  const monitor = await createMonitor({ brokers: cfg.kafkaBrokers, registryUrl: cfg.registryUrl, topic: topics.inference, logger: log });
+  const monitor = await createMonitor({
+    brokers: cfg.kafkaBrokers,
+    registryUrl: cfg.registryUrl,
+    topic: topics.inference,
+    logger: log,
+  });
   for (const e of events) await monitor.record(e);
   await monitor.close();
   const env = {
@@ -116,10 +146,18 @@ async function produceWindowMetrics(): Promise<WindowMetricsRecord[]> {
     services.push(p);
     p.start();
   }
-  await waitFor(`${expected.length} windows in ClickHouse`, async () => {
-    const [r] = await queryRows<{ c: string }>(ch, `SELECT count() AS c FROM ${db}.window_metrics_final`);
-    return Number(r!.c) === expected.length;
-  }, 180_000, 500);
+  await waitFor(
+    `${expected.length} windows in ClickHouse`,
+    async () => {
+      const [r] = await queryRows<{ c: string }>(
+        ch,
+        `SELECT count() AS c FROM ${db}.window_metrics_final`,
+      );
+      return Number(r!.c) === expected.length;
+    },
+    180_000,
+    500,
+  );
   return expected;
 }
 
@@ -236,7 +274,8 @@ describe('every dashboard query runs on real ClickHouse', () => {
   // drift.json reads drift reports: tests/integration/drift-service.test.ts runs its queries on
   // the rows of a real drift run. Every other dashboard must be listed in EXPECTED_COLUMNS.
   it('every dashboard is covered here or by the drift service test', () => {
-    for (const d of dashboards) expect(d.file === 'drift.json' || d.file in EXPECTED_COLUMNS, d.file).toBe(true);
+    for (const d of dashboards)
+      expect(d.file === 'drift.json' || d.file in EXPECTED_COLUMNS, d.file).toBe(true);
   });
   for (const d of dashboards.filter((x) => x.file !== 'drift.json')) {
     it(`${d.file}: variables resolve, and every panel query returns rows with its columns`, async () => {

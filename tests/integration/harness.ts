@@ -1,12 +1,19 @@
 /** Shared helpers of the integration tests: addresses, unique names, waiting. */
 import { randomUUID } from 'node:crypto';
-import { createClickHouse, migrate, type ClickHouseClient } from '../../services/common/clickhouse.js';
+import {
+  createClickHouse,
+  migrate,
+  type ClickHouseClient,
+} from '../../services/common/clickhouse.js';
 import { type CommonConfig, loadCommonConfig } from '../../services/common/config.js';
 import { createKafka } from '../../services/common/kafka.js';
 import { createLogger } from '../../services/common/log.js';
 
 export const cfg: CommonConfig = loadCommonConfig();
-export const log = createLogger('it', (process.env.VIGIL_TEST_LOG as 'debug' | undefined) ?? 'error');
+export const log = createLogger(
+  'it',
+  (process.env.VIGIL_TEST_LOG as 'debug' | undefined) ?? 'error',
+);
 
 export function uniq(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
@@ -17,7 +24,12 @@ export function kafka(clientId = 'vigil-it') {
 }
 
 export function clickhouse(database?: string): ClickHouseClient {
-  return createClickHouse({ url: cfg.clickhouseUrl, username: cfg.clickhouseUser, password: cfg.clickhousePassword, ...(database ? { database } : {}) });
+  return createClickHouse({
+    url: cfg.clickhouseUrl,
+    username: cfg.clickhouseUser,
+    password: cfg.clickhousePassword,
+    ...(database ? { database } : {}),
+  });
 }
 
 /** A fresh, migrated database for one test file. */
@@ -28,7 +40,12 @@ export async function freshDatabase(prefix: string): Promise<{ db: string; ch: C
   return { db, ch };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 120_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -38,7 +55,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

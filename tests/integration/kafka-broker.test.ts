@@ -19,14 +19,19 @@ describe('kafkajs against Kafka 4.x', () => {
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
     const producer = k.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    await producer.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 5}`, value: `v${i}` })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 5}`, value: `v${i}` })),
+    });
     await producer.disconnect();
     const groupId = uniq('g');
     const consumer = k.consumer({ groupId });
     const seen: string[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    await consumer.run({
+      eachMessage: async ({ message }) => void seen.push(message.value!.toString()),
+    });
     await waitFor('30 messages', async () => seen.length >= 30);
     await consumer.disconnect();
     expect(new Set(seen).size).toBe(30);
@@ -38,7 +43,11 @@ describe('kafkajs against Kafka 4.x', () => {
   it('transactions: committed records are visible to read_committed, aborted ones are not', async () => {
     const topic = uniq('it-tx');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    const producer = k.producer({ transactionalId: uniq('tx'), idempotent: true, maxInFlightRequests: 1 });
+    const producer = k.producer({
+      transactionalId: uniq('tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     const t1 = await producer.transaction();
     await t1.send({ topic, messages: [{ value: 'committed-1' }, { value: 'committed-2' }] });
@@ -54,7 +63,9 @@ describe('kafkajs against Kafka 4.x', () => {
     const seen: string[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    await consumer.run({
+      eachMessage: async ({ message }) => void seen.push(message.value!.toString()),
+    });
     await waitFor('3 committed messages', async () => seen.length >= 3);
     await new Promise((r) => setTimeout(r, 500));
     await consumer.disconnect();
@@ -65,11 +76,18 @@ describe('kafkajs against Kafka 4.x', () => {
     const topic = uniq('it-txo');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     const groupId = uniq('g');
-    const producer = k.producer({ transactionalId: uniq('tx'), idempotent: true, maxInFlightRequests: 1 });
+    const producer = k.producer({
+      transactionalId: uniq('tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     const t = await producer.transaction();
     await t.send({ topic, messages: [{ value: 'out' }] });
-    await t.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition: 0, offset: '42' }] }] });
+    await t.sendOffsets({
+      consumerGroupId: groupId,
+      topics: [{ topic, partitions: [{ partition: 0, offset: '42' }] }],
+    });
     await t.commit();
     await producer.disconnect();
     const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });

@@ -27,7 +27,12 @@ const GRACE_MS = 2_000;
 const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
 const MODELS = ['fraud', 'churn', 'ranker', 'vision'];
 
-function makeEvents(n: number, seed: number, eventsPerSecond = 1000, models: readonly string[] = MODELS): InferenceEvent[] {
+function makeEvents(
+  n: number,
+  seed: number,
+  eventsPerSecond = 1000,
+  models: readonly string[] = MODELS,
+): InferenceEvent[] {
   const rand = mulberry32(seed);
   const out: InferenceEvent[] = [];
   for (let i = 0; i < n; i++) {
@@ -45,8 +50,16 @@ function makeEvents(n: number, seed: number, eventsPerSecond = 1000, models: rea
       features: { x: rand() },
       categorical: {},
       embedding: null,
-      prediction: { label: conf > 0.5 ? 'yes' : rand() < 0.5 ? 'no' : 'maybe', confidence: conf, probabilities: {}, score: null },
-      latencyMs: Math.exp(1 + 1.2 * Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-12))) * Math.cos(2 * Math.PI * rand())),
+      prediction: {
+        label: conf > 0.5 ? 'yes' : rand() < 0.5 ? 'no' : 'maybe',
+        confidence: conf,
+        probabilities: {},
+        score: null,
+      },
+      latencyMs: Math.exp(
+        1 +
+          1.2 * Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-12))) * Math.cos(2 * Math.PI * rand()),
+      ),
       status: error ? 'ERROR' : 'OK',
       errorCode: error ? 'E' : null,
       metadata: {},
@@ -87,24 +100,51 @@ function approx(o: Record<string, unknown>, ref: Record<string, unknown>): Recor
 /** Compares ClickHouse rows with expected windows field by field. */
 function expectRowsEqual(rows: Row[], expected: WindowMetrics[]): void {
   expect(rows.length).toBe(expected.length);
-  const byKey = new Map(rows.map((r) => [rowKey(r.model_id as string, r.model_version as string, Number(r.window_start_ms)), r]));
+  const byKey = new Map(
+    rows.map((r) => [
+      rowKey(r.model_id as string, r.model_version as string, Number(r.window_start_ms)),
+      r,
+    ]),
+  );
   for (const w of expected) {
     const r = byKey.get(rowKey(w.modelId, w.modelVersion, w.windowStart));
     expect(r, rowKey(w.modelId, w.modelVersion, w.windowStart)).toBeDefined();
     const got = {
-      count: Number(r!.count), errorCount: Number(r!.error_count), qps: r!.qps, errorRate: r!.error_rate,
-      latencyMean: r!.latency_mean, latencyP50: r!.latency_p50, latencyP95: r!.latency_p95, latencyP99: r!.latency_p99,
-      latencyMin: r!.latency_min, latencyMax: r!.latency_max, confidenceMean: r!.confidence_mean,
-      confidenceHistogram: (r!.confidence_histogram as string[]).map(Number), lowConfidenceCount: Number(r!.low_confidence_count),
-      labels: (r!.label_names as string[]).map((l, i) => [l, Number((r!.label_counts as string[])[i])]),
+      count: Number(r!.count),
+      errorCount: Number(r!.error_count),
+      qps: r!.qps,
+      errorRate: r!.error_rate,
+      latencyMean: r!.latency_mean,
+      latencyP50: r!.latency_p50,
+      latencyP95: r!.latency_p95,
+      latencyP99: r!.latency_p99,
+      latencyMin: r!.latency_min,
+      latencyMax: r!.latency_max,
+      confidenceMean: r!.confidence_mean,
+      confidenceHistogram: (r!.confidence_histogram as string[]).map(Number),
+      lowConfidenceCount: Number(r!.low_confidence_count),
+      labels: (r!.label_names as string[]).map((l, i) => [
+        l,
+        Number((r!.label_counts as string[])[i]),
+      ]),
       windowEnd: Number(r!.window_end_ms),
     };
     const want = {
-      count: w.count, errorCount: w.errorCount, qps: w.qps, errorRate: w.errorRate,
-      latencyMean: w.latencyMean, latencyP50: w.latencyP50, latencyP95: w.latencyP95, latencyP99: w.latencyP99,
-      latencyMin: w.latencyMin, latencyMax: w.latencyMax, confidenceMean: w.confidenceMean,
-      confidenceHistogram: w.confidenceHistogram, lowConfidenceCount: w.lowConfidenceCount,
-      labels: w.labelCounts.map((l) => [l.label, l.count]), windowEnd: w.windowEnd,
+      count: w.count,
+      errorCount: w.errorCount,
+      qps: w.qps,
+      errorRate: w.errorRate,
+      latencyMean: w.latencyMean,
+      latencyP50: w.latencyP50,
+      latencyP95: w.latencyP95,
+      latencyP99: w.latencyP99,
+      latencyMin: w.latencyMin,
+      latencyMax: w.latencyMax,
+      confidenceMean: w.confidenceMean,
+      confidenceHistogram: w.confidenceHistogram,
+      lowConfidenceCount: w.lowConfidenceCount,
+      labels: w.labelCounts.map((l) => [l.label, l.count]),
+      windowEnd: w.windowEnd,
     };
     expect(approx(got, want)).toEqual(want);
   }
@@ -122,10 +162,21 @@ const runs: Run[] = [];
 
 async function setUpRun(name: string, partitions: number): Promise<Run> {
   const { db, ch } = await freshDatabase(`it_${name}`);
-  const topics = { inference: uniq(`${name}-in`), windowMetrics: uniq(`${name}-wm`), dlq: uniq(`${name}-dlq`) };
+  const topics = {
+    inference: uniq(`${name}-in`),
+    windowMetrics: uniq(`${name}-wm`),
+    dlq: uniq(`${name}-dlq`),
+  };
   const admin = kafka().admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: topics.inference, numPartitions: partitions }, { topic: topics.windowMetrics, numPartitions: 3 }, { topic: topics.dlq }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [
+      { topic: topics.inference, numPartitions: partitions },
+      { topic: topics.windowMetrics, numPartitions: 3 },
+      { topic: topics.dlq },
+    ],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   const env = {
     VIGIL_TOPIC_INFERENCE: topics.inference,
@@ -151,7 +202,12 @@ async function setUpRun(name: string, partitions: number): Promise<Run> {
 
 /** Publishes through the SDK; with `perSecond`, paced so that services crash mid-stream. */
 async function produce(run: Run, events: InferenceEvent[], perSecond = Infinity): Promise<void> {
-  const monitor = await createMonitor({ brokers: cfg.kafkaBrokers, registryUrl: cfg.registryUrl, topic: run.topics.inference, logger: log });
+  const monitor = await createMonitor({
+    brokers: cfg.kafkaBrokers,
+    registryUrl: cfg.registryUrl,
+    topic: run.topics.inference,
+    logger: log,
+  });
   const start = Date.now();
   for (let i = 0; i < events.length; i++) {
     await monitor.record(events[i]!);
@@ -170,14 +226,25 @@ function service(run: Run, name: 'metrics' | 'sink', label: string): ServiceProc
 }
 
 async function windowRows(run: Run): Promise<Row[]> {
-  return queryRows<Row>(run.ch, `SELECT * FROM ${run.db}.window_metrics_final ORDER BY model_id, model_version, window_start_ms`);
+  return queryRows<Row>(
+    run.ch,
+    `SELECT * FROM ${run.db}.window_metrics_final ORDER BY model_id, model_version, window_start_ms`,
+  );
 }
 
 async function waitForWindows(run: Run, n: number, timeoutMs = 240_000): Promise<Row[]> {
-  await waitFor(`${n} window rows`, async () => {
-    const [r] = await queryRows<{ c: string }>(run.ch, `SELECT count() AS c FROM ${run.db}.window_metrics_final`);
-    return Number(r!.c) >= n;
-  }, timeoutMs, 500);
+  await waitFor(
+    `${n} window rows`,
+    async () => {
+      const [r] = await queryRows<{ c: string }>(
+        run.ch,
+        `SELECT count() AS c FROM ${run.db}.window_metrics_final`,
+      );
+      return Number(r!.c) >= n;
+    },
+    timeoutMs,
+    500,
+  );
   return windowRows(run);
 }
 
@@ -208,11 +275,17 @@ describe('metrics service + sink against the real stack', () => {
     expect(rows.length).toBe(groups.size);
     expect(rows.reduce((s, r) => s + Number(r.count), 0)).toBe(100_000);
     for (const r of rows) {
-      const evs = groups.get(rowKey(r.model_id as string, r.model_version as string, Number(r.window_start_ms)))!;
+      const evs = groups.get(
+        rowKey(r.model_id as string, r.model_version as string, Number(r.window_start_ms)),
+      )!;
       expect(Number(r.count)).toBe(evs.length);
       expect(Number(r.error_count)).toBe(evs.filter((e) => e.status === 'ERROR').length);
       const lat = evs.map((e) => e.latencyMs).sort((a, b) => a - b);
-      for (const [q, col] of [[0.5, 'latency_p50'], [0.95, 'latency_p95'], [0.99, 'latency_p99']] as const) {
+      for (const [q, col] of [
+        [0.5, 'latency_p50'],
+        [0.95, 'latency_p95'],
+        [0.99, 'latency_p99'],
+      ] as const) {
         const exact = lat[lowerRank(q, lat.length)]!;
         expect(Math.abs((r[col] as number) - exact) / exact).toBeLessThanOrEqual(0.01);
       }
@@ -249,7 +322,11 @@ describe('metrics service + sink against the real stack', () => {
     expect(metrics.starts).toBe(4);
     expect(sink.starts).toBe(4);
     // The restarts really rebuilt state: some partition resumed below records it had processed.
-    const opened = replays.join('\n').split('\n').filter((l) => l.includes('partition task opened')).map((l) => JSON.parse(l) as { committed: number; replayBelow: number });
+    const opened = replays
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.includes('partition task opened'))
+      .map((l) => JSON.parse(l) as { committed: number; replayBelow: number });
     expect(opened.some((o) => o.committed >= 0 && o.replayBelow > o.committed)).toBe(true);
     const rows = await waitForWindows(run, expected.length);
     expectRowsEqual(rows, expected);
@@ -288,7 +365,12 @@ describe('metrics service + sink against the real stack', () => {
 
   it('scale-out: 1 partition / 1 instance and 6 partitions / 3 instances give identical windows', async () => {
     // Twelve models, so that every one of the six partitions carries traffic.
-    const events = makeEvents(60_000, 37, 1000, Array.from({ length: 12 }, (_, i) => `model-${i}`));
+    const events = makeEvents(
+      60_000,
+      37,
+      1000,
+      Array.from({ length: 12 }, (_, i) => `model-${i}`),
+    );
     const expected = expectedWindows(events);
     const one = await setUpRun('one', 1);
     const six = await setUpRun('six', 6);
@@ -308,7 +390,10 @@ describe('metrics service + sink against the real stack', () => {
     await new Promise((r) => setTimeout(r, 3000));
     for (let i = 1; i < 3; i++) service(six, 'metrics', `metrics-${i}`).start();
     await producing;
-    const [a, b] = await Promise.all([waitForWindows(one, expected.length), waitForWindows(six, expected.length)]);
+    const [a, b] = await Promise.all([
+      waitForWindows(one, expected.length),
+      waitForWindows(six, expected.length),
+    ]);
     expectRowsEqual(a, expected);
     expectRowsEqual(b, expected);
   });

@@ -55,10 +55,18 @@ beforeAll(async () => {
   ({ db, ch } = await freshDatabase('it_roundtrip'));
   const admin = k.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }, { topic: dlqTopic }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: 3 }, { topic: dlqTopic }],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   await producer.connect();
-  monitor = await createMonitor({ brokers: cfg.kafkaBrokers, registryUrl: cfg.registryUrl, topic, logger: log });
+  monitor = await createMonitor({
+    brokers: cfg.kafkaBrokers,
+    registryUrl: cfg.registryUrl,
+    topic,
+    logger: log,
+  });
 });
 
 afterAll(async () => {
@@ -71,11 +79,21 @@ afterAll(async () => {
 
 describe('foundation round trip (real Kafka, registry, ClickHouse)', () => {
   it('rejects an invalid event with an error naming the field', async () => {
-    const bad = { ...makeEvent(1), prediction: { ...makeEvent(1).prediction, confidence: Number.NaN } };
+    const bad = {
+      ...makeEvent(1),
+      prediction: { ...makeEvent(1).prediction, confidence: Number.NaN },
+    };
     await expect(monitor.record(bad)).rejects.toThrow(ValidationError);
-    await expect(monitor.record(bad)).rejects.toThrow(/prediction\.confidence: must be a finite number/);
-    const tooMany = { ...makeEvent(2), features: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`f${i}`, i])) };
-    await expect(monitor.record(tooMany)).rejects.toThrow(/features: has 1001 entries, at most 1000/);
+    await expect(monitor.record(bad)).rejects.toThrow(
+      /prediction\.confidence: must be a finite number/,
+    );
+    const tooMany = {
+      ...makeEvent(2),
+      features: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`f${i}`, i])),
+    };
+    await expect(monitor.record(tooMany)).rejects.toThrow(
+      /features: has 1001 entries, at most 1000/,
+    );
     expect(monitor.stats().rejected).toBe(3);
   });
 
@@ -85,7 +103,13 @@ describe('foundation round trip (real Kafka, registry, ClickHouse)', () => {
     expect(monitor.stats().sent).toBe(N);
     // A record that is not Confluent Avro, and one with an unknown schema id, on the same topic.
     const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2, 3]);
-    await producer.send({ topic, messages: [{ key: 'junk', value: Buffer.from('this is not avro') }, { key: 'junk2', value: unknownId }] });
+    await producer.send({
+      topic,
+      messages: [
+        { key: 'junk', value: Buffer.from('this is not avro') },
+        { key: 'junk2', value: unknownId },
+      ],
+    });
 
     const telemetry = createTelemetry('sink-it');
     const consumer = k.consumer({ groupId: uniq('it-sink') });
@@ -100,13 +124,18 @@ describe('foundation round trip (real Kafka, registry, ClickHouse)', () => {
       dlq,
       database: db,
       // Only the raw-event route: the other result topics need not exist on a fresh broker.
-      routes: defaultRoutes({ ...cfg.topics, inference: topic }, { rawSampleRate: 1 }).filter((r) => r.topic === topic),
+      routes: defaultRoutes({ ...cfg.topics, inference: topic }, { rawSampleRate: 1 }).filter(
+        (r) => r.topic === topic,
+      ),
       logger: log,
       metrics: telemetry.registry,
     });
     await sink.start();
     const count = await waitFor('10,000 rows', async () => {
-      const [r] = await queryRows<{ c: string }>(ch, `SELECT count() AS c FROM ${db}.inference_events_final`);
+      const [r] = await queryRows<{ c: string }>(
+        ch,
+        `SELECT count() AS c FROM ${db}.inference_events_final`,
+      );
       return Number(r!.c) >= N ? Number(r!.c) : undefined;
     });
     expect(count).toBe(N);
@@ -126,15 +155,25 @@ describe('foundation round trip (real Kafka, registry, ClickHouse)', () => {
 
     for (const i of [0, 1, 20, 4321, 9999]) {
       const e = makeEvent(i);
-      const [row] = await queryRows<Record<string, unknown>>(ch, `SELECT * FROM ${db}.inference_events_final WHERE event_id = '${e.eventId}'`);
+      const [row] = await queryRows<Record<string, unknown>>(
+        ch,
+        `SELECT * FROM ${db}.inference_events_final WHERE event_id = '${e.eventId}'`,
+      );
       expect(row).toBeDefined();
       const r = row!;
       expect(Number(r.timestamp_ms)).toBe(e.timestamp);
-      expect(r.event_time).toBe(new Date(Math.floor(e.timestamp / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' '));
+      expect(r.event_time).toBe(
+        new Date(Math.floor(e.timestamp / 1000) * 1000)
+          .toISOString()
+          .slice(0, 19)
+          .replace('T', ' '),
+      );
       expect(r.model_id).toBe(e.modelId);
       expect(r.model_version).toBe(e.modelVersion);
       expect(r.client_id).toBe(e.clientId);
-      const feats = Object.fromEntries((r.feature_names as string[]).map((n, j) => [n, (r.feature_values as number[])[j]]));
+      const feats = Object.fromEntries(
+        (r.feature_names as string[]).map((n, j) => [n, (r.feature_values as number[])[j]]),
+      );
       expect(feats).toEqual(e.features);
       expect(r.categorical_values).toEqual([e.categorical.country]);
       expect(r.embedding).toEqual(e.embedding ?? []);
@@ -153,7 +192,9 @@ describe('foundation round trip (real Kafka, registry, ClickHouse)', () => {
     const dc = k.consumer({ groupId: uniq('it-dlq-reader') });
     await dc.connect();
     await dc.subscribe({ topic: dlqTopic, fromBeginning: true });
-    await dc.run({ eachMessage: async ({ message }) => void dead.push(await codec.decode(message.value)) });
+    await dc.run({
+      eachMessage: async ({ message }) => void dead.push(await codec.decode(message.value)),
+    });
     await waitFor('2 dead letters', async () => dead.length >= 2);
     await dc.disconnect();
     const byKey = new Map(dead.map((d) => [Buffer.from(d.key as Buffer).toString(), d]));
@@ -165,18 +206,30 @@ describe('foundation round trip (real Kafka, registry, ClickHouse)', () => {
     const junk2 = byKey.get('junk2')!;
     expect(junk2.reason).toBe('undecodable');
     expect(Buffer.compare(Buffer.from(junk2.originalBytes as Buffer), unknownId)).toBe(0);
-    const metrics = await telemetry.registry.getSingleMetricAsString('vigil_sink_decode_failures_total');
+    const metrics = await telemetry.registry.getSingleMetricAsString(
+      'vigil_sink_decode_failures_total',
+    );
     expect(metrics).toMatch(/ 2$/m);
   });
 
   it('the registry refuses an incompatible change to a subject and accepts a compatible one', async () => {
     const codec = new AvroCodec(cfg.registryUrl);
     const t = uniq('it-compat');
-    const base = JSON.parse(readSchema('InferenceEvent')) as { fields: Array<Record<string, unknown>> };
+    const base = JSON.parse(readSchema('InferenceEvent')) as {
+      fields: Array<Record<string, unknown>>;
+    };
     await codec.register(t, JSON.stringify(base));
-    const compatible = { ...base, fields: [...base.fields, { name: 'tenant', type: 'string', default: '' }] };
+    const compatible = {
+      ...base,
+      fields: [...base.fields, { name: 'tenant', type: 'string', default: '' }],
+    };
     await expect(codec.register(t, JSON.stringify(compatible))).resolves.toBeGreaterThan(0);
-    const incompatible = { ...base, fields: [...base.fields, { name: 'requiredNew', type: 'string' }] };
-    await expect(codec.register(t, JSON.stringify(incompatible))).rejects.toThrow(/registering .*-value .* failed/);
+    const incompatible = {
+      ...base,
+      fields: [...base.fields, { name: 'requiredNew', type: 'string' }],
+    };
+    await expect(codec.register(t, JSON.stringify(incompatible))).rejects.toThrow(
+      /registering .*-value .* failed/,
+    );
   });
 });

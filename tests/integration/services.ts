@@ -48,8 +48,18 @@ export class ServiceProcess {
   waitForLog(re: RegExp, timeoutMs = 60_000): Promise<void> {
     if (re.test(this.output)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${this.label}: no log line matching ${re} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ re, from: 0, resolve: () => { clearTimeout(t); resolve(); } });
+      const t = setTimeout(
+        () => reject(new Error(`${this.label}: no log line matching ${re} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        re,
+        from: 0,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      });
     });
   }
 

@@ -8,10 +8,16 @@
 // Uses a fresh subject each run, so it can be repeated against a live registry. Exit code 0 = ok.
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 
-const base = process.argv[2] || process.env.SCHEMA_REGISTRY_URL || 'http://127.0.0.1:8081/apis/ccompat/v7';
+const base =
+  process.argv[2] || process.env.SCHEMA_REGISTRY_URL || 'http://127.0.0.1:8081/apis/ccompat/v7';
 const subject = `smoke-${Date.now()}-value`;
 const avro = (schema) => ({ type: SchemaType.AVRO, schema: JSON.stringify(schema) });
-const v1 = { type: 'record', name: 'Smoke', namespace: 'vigil', fields: [{ name: 'id', type: 'string' }] };
+const v1 = {
+  type: 'record',
+  name: 'Smoke',
+  namespace: 'vigil',
+  fields: [{ name: 'id', type: 'string' }],
+};
 const incompatible = { ...v1, fields: [...v1.fields, { name: 'req', type: 'int' }] };
 const compatible = { ...v1, fields: [...v1.fields, { name: 'opt', type: 'int', default: 0 }] };
 
@@ -43,7 +49,10 @@ try {
 } catch (e) {
   refused = e;
 }
-check(refused && refused.status === 409, `incompatible version refused (${refused && refused.message})`);
+check(
+  refused && refused.status === 409,
+  `incompatible version refused (${refused && refused.message})`,
+);
 const v2 = await registry.register(avro(compatible), { subject });
 check(v2.id !== id, `compatible version accepted as id ${v2.id}`);
 const back2 = await registry.decode(await registry.encode(v2.id, { id: 'b', opt: 7 }));

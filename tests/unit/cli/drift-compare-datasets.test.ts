@@ -59,15 +59,21 @@ describe("compareColumn's ks policy changes nothing but the ks key", () => {
           }
           expect(skipped.ks).toBeUndefined();
           expect(skipped).toEqual(withoutKs(expected));
-          expect(compareColumn(ref, cur, 'numeric', { ...options, ks: 'always' })).toEqual(expected);
+          expect(compareColumn(ref, cur, 'numeric', { ...options, ks: 'always' })).toEqual(
+            expected,
+          );
         });
       }
     }
   }
 
   it('throws on an empty side whatever the policy', () => {
-    expect(() => compareColumn([NaN], [1, 2], 'numeric', { ks: 'never' })).toThrow(/reference has no usable values/);
-    expect(() => compareColumn([1, 2], [], 'numeric', { ks: 'never' })).toThrow(/current has no usable values/);
+    expect(() => compareColumn([NaN], [1, 2], 'numeric', { ks: 'never' })).toThrow(
+      /reference has no usable values/,
+    );
+    expect(() => compareColumn([1, 2], [], 'numeric', { ks: 'never' })).toThrow(
+      /current has no usable values/,
+    );
   });
 });
 
@@ -76,7 +82,8 @@ describe('KS policy', () => {
     const r = rng(3);
     const big = (n: number): number[] => sampleOf(r, n, normal);
     const has = (n: number, m: number, ks: 'auto' | 'never', method?: DriftMethod): boolean =>
-      compareColumn(big(n), big(m), 'numeric', { ks, ...(method ? { method } : {}) }).ks !== undefined;
+      compareColumn(big(n), big(m), 'numeric', { ks, ...(method ? { method } : {}) }).ks !==
+      undefined;
     expect(has(12_000, 12_000, 'never', 'ks')).toBe(true);
     expect(has(12_000, 12_000, 'never')).toBe(false);
     expect(has(10_000, 10_000, 'auto', 'wasserstein')).toBe(true);

@@ -14,7 +14,11 @@ describe('loadCommonConfig', () => {
   });
 
   it("defaults follow the native stack's ports", () => {
-    const c = loadCommonConfig({ VIGIL_KAFKA_PORT: '19092', VIGIL_REGISTRY_PORT: '18081', VIGIL_CLICKHOUSE_PORT: '18123' });
+    const c = loadCommonConfig({
+      VIGIL_KAFKA_PORT: '19092',
+      VIGIL_REGISTRY_PORT: '18081',
+      VIGIL_CLICKHOUSE_PORT: '18123',
+    });
     expect(c.kafkaBrokers).toEqual(['127.0.0.1:19092']);
     expect(c.registryUrl).toBe('http://127.0.0.1:18081/apis/ccompat/v7');
     expect(c.clickhouseUrl).toBe('http://127.0.0.1:18123');

@@ -21,17 +21,28 @@ describe('retry', () => {
   it('does not retry a non-retriable VigilError', async () => {
     let calls = 0;
     await expect(
-      retry(async () => {
-        calls++;
-        throw new VigilError('bad input');
-      }, { sleep: async () => {} }),
+      retry(
+        async () => {
+          calls++;
+          throw new VigilError('bad input');
+        },
+        { sleep: async () => {} },
+      ),
     ).rejects.toThrow('bad input');
     expect(calls).toBe(1);
   });
 
   it('gives up after `retries` attempts', async () => {
     let calls = 0;
-    await expect(retry(async () => { calls++; throw new Error('down'); }, { retries: 3, sleep: async () => {} })).rejects.toThrow('down');
+    await expect(
+      retry(
+        async () => {
+          calls++;
+          throw new Error('down');
+        },
+        { retries: 3, sleep: async () => {} },
+      ),
+    ).rejects.toThrow('down');
     expect(calls).toBe(3);
   });
 

@@ -21,12 +21,30 @@ describe('schemas/', () => {
   });
 
   it('InferenceEvent round-trips the README example through Avro', () => {
-    const t = avro.Type.forSchema(JSON.parse(readFileSync(new URL('../../../schemas/InferenceEvent.avsc', import.meta.url), 'utf8')) as avro.Schema);
+    const t = avro.Type.forSchema(
+      JSON.parse(
+        readFileSync(new URL('../../../schemas/InferenceEvent.avsc', import.meta.url), 'utf8'),
+      ) as avro.Schema,
+    );
     const e = {
-      eventId: 'e1', timestamp: 1764150000000, modelId: 'fraud', modelVersion: 'v3', clientId: 'c-17',
-      features: { amount: 12.5 }, categorical: { country: 'DE' }, embedding: null,
-      prediction: { label: 'fraud', confidence: 0.91, probabilities: { fraud: 0.91, ok: 0.09 }, score: null },
-      latencyMs: 12.3, status: 'OK', errorCode: null, metadata: {},
+      eventId: 'e1',
+      timestamp: 1764150000000,
+      modelId: 'fraud',
+      modelVersion: 'v3',
+      clientId: 'c-17',
+      features: { amount: 12.5 },
+      categorical: { country: 'DE' },
+      embedding: null,
+      prediction: {
+        label: 'fraud',
+        confidence: 0.91,
+        probabilities: { fraud: 0.91, ok: 0.09 },
+        score: null,
+      },
+      latencyMs: 12.3,
+      status: 'OK',
+      errorCode: null,
+      metadata: {},
     };
     expect(t.fromBuffer(t.toBuffer(e))).toEqual(e);
   });

@@ -37,7 +37,9 @@ describe('validateEvent', () => {
   });
 
   it('parses ISO-8601 timestamps to epoch milliseconds', () => {
-    expect(validateEvent({ ...ok, timestamp: '2025-11-26T09:40:00.123Z' }).timestamp).toBe(1764150000123);
+    expect(validateEvent({ ...ok, timestamp: '2025-11-26T09:40:00.123Z' }).timestamp).toBe(
+      1764150000123,
+    );
   });
 
   it.each([
@@ -47,15 +49,27 @@ describe('validateEvent', () => {
     ['Infinity latency', { ...ok, latencyMs: Infinity }, 'latencyMs'],
     ['negative latency', { ...ok, latencyMs: -1 }, 'latencyMs'],
     ['string feature', { ...ok, features: { a: '1' } }, 'features.a'],
-    ['confidence > 1', { ...ok, prediction: { ...ok.prediction, confidence: 1.2 } }, 'prediction.confidence'],
-    ['probability < 0', { ...ok, prediction: { ...ok.prediction, probabilities: { a: -0.1 } } }, 'prediction.probabilities.a'],
+    [
+      'confidence > 1',
+      { ...ok, prediction: { ...ok.prediction, confidence: 1.2 } },
+      'prediction.confidence',
+    ],
+    [
+      'probability < 0',
+      { ...ok, prediction: { ...ok.prediction, probabilities: { a: -0.1 } } },
+      'prediction.probabilities.a',
+    ],
     ['bad status', { ...ok, status: 'FAIL' }, 'status'],
     ['seconds instead of ms', { ...ok, timestamp: 1764150000 }, 'timestamp'],
     ['fractional ms', { ...ok, timestamp: 1764150000000.5 }, 'timestamp'],
     ['bad ISO date', { ...ok, timestamp: 'yesterday' }, 'timestamp'],
     ['embedding too long', { ...ok, embedding: new Array(4097).fill(0) }, 'embedding'],
     ['NaN in embedding', { ...ok, embedding: [0, Number.NaN] }, 'embedding[1]'],
-    ['1001 features', { ...ok, features: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`f${i}`, 1])) }, 'features'],
+    [
+      '1001 features',
+      { ...ok, features: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`f${i}`, 1])) },
+      'features',
+    ],
     ['string over 1 KiB', { ...ok, clientId: 'x'.repeat(1025) }, 'clientId'],
     ['multi-byte string over 1 KiB', { ...ok, clientId: 'é'.repeat(513) }, 'clientId'],
     ['no prediction', { ...ok, prediction: undefined }, 'prediction'],
@@ -65,8 +79,15 @@ describe('validateEvent', () => {
   });
 
   it('accepts exactly the limits', () => {
-    expect(fieldOf({ ...ok, embedding: new Array(4096).fill(0.5), clientId: 'x'.repeat(1024) })).toBe('(valid)');
-    expect(fieldOf({ ...ok, features: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, i])) })).toBe('(valid)');
+    expect(
+      fieldOf({ ...ok, embedding: new Array(4096).fill(0.5), clientId: 'x'.repeat(1024) }),
+    ).toBe('(valid)');
+    expect(
+      fieldOf({
+        ...ok,
+        features: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, i])),
+      }),
+    ).toBe('(valid)');
   });
 });
 
