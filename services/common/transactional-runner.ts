@@ -272,7 +272,12 @@ export class TransactionalRunner {
       }
       if (++n % 500 === 0) await p.heartbeat();
     }
-    if (last < 0) return;
+    if (last < 0) {
+      // Every record was skipped (already processed by this task): still move kafkajs's position
+      // past them, or it fetches the same batch again forever.
+      p.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+      return;
+    }
     task.next = last + 1;
     const outputs = task.logic.advance();
     await this.commit(task, outputs, this.o.dlq.toMessages(dead));
