@@ -23,7 +23,6 @@ import { ProfileCache } from '../../services/drift/profile-cache.js';
 import { buildProfile, type ReferenceProfile } from '../../services/drift/profile.js';
 import { activeProfileIds, listProfiles, saveProfile } from '../../services/drift/profile-store.js';
 import type { DriftReport } from '../../services/drift/report.js';
-import { createMonitor } from '../../services/sdk/monitor.js';
 import { DriftTask } from '../../services/drift/task.js';
 import { tumbling } from '../../services/stream/window-spec.js';
 import { mulberry32 } from '../../scripts/simulate.js';
@@ -34,7 +33,16 @@ import {
   renderSql,
   retargetDatabase,
 } from './grafana/dashboard-sql.js';
-import { cfg, freshDatabase, kafka, log, queryRows, uniq, waitFor } from './harness.js';
+import {
+  cfg,
+  freshDatabase,
+  isolatedTopicsEnv,
+  kafka,
+  publishEvents,
+  queryRows,
+  uniq,
+  waitFor,
+} from './harness.js';
 import { ServiceProcess } from './services.js';
 
 const WINDOW_MS = 10_000;
@@ -114,15 +122,8 @@ function v1Traffic(): InferenceEvent[] {
   return [...before, ...after];
 }
 
-async function produce(topic: string, events: InferenceEvent[]): Promise<void> {
-  const monitor = await createMonitor({
-    brokers: cfg.kafkaBrokers,
-    registryUrl: cfg.registryUrl,
-    topic,
-    logger: log,
-  });
-  for (const e of events) await monitor.record(e);
-  await monitor.close();
+function produce(topic: string, events: InferenceEvent[]): Promise<void> {
+  return publishEvents(topic, events);
 }
 
 async function readTopic(topic: string, atLeast: number): Promise<DriftReport[]> {
@@ -201,6 +202,7 @@ describe('drift service + sink against the real stack', () => {
     );
 
     const env = {
+      ...isolatedTopicsEnv('drift'),
       VIGIL_TOPIC_INFERENCE: topics.inference,
       VIGIL_TOPIC_DRIFT: topics.drift,
       VIGIL_TOPIC_DLQ: topics.dlq,
@@ -463,6 +465,7 @@ describe('drift service + sink against the real stack', () => {
     const expected = expectedReports(profile, events);
     expect(expected).toHaveLength(40);
     const env = {
+      ...isolatedTopicsEnv('drift'),
       VIGIL_TOPIC_INFERENCE: topics.inference,
       VIGIL_TOPIC_DRIFT: topics.drift,
       VIGIL_TOPIC_DLQ: topics.dlq,
@@ -478,23 +481,7 @@ describe('drift service + sink against the real stack', () => {
     procs.push(drift);
     drift.start();
     // Paced (~2,000 events/s, ~20 s) so that the crashes land mid-stream.
-    const monitor = await createMonitor({
-      brokers: cfg.kafkaBrokers,
-      registryUrl: cfg.registryUrl,
-      topic: topics.inference,
-      logger: log,
-    });
-    const producing = (async () => {
-      const start = Date.now();
-      for (let i = 0; i < events.length; i++) {
-        await monitor.record(events[i]!);
-        if (i % 500 === 0) {
-          const ahead = start + (i / 2000) * 1000 - Date.now();
-          if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
-        }
-      }
-      await monitor.close();
-    })();
+    const producing = publishEvents(topics.inference, events, 2000);
     const rand = mulberry32(7);
     const lives: string[] = [];
     for (let i = 0; i < 3; i++) {

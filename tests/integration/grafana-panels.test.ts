@@ -30,7 +30,16 @@ import { createMetricsAggregator, finalizeWindow } from '../../services/metrics/
 import { createMonitor } from '../../services/sdk/monitor.js';
 import { tumbling } from '../../services/stream/window-spec.js';
 import { mulberry32 } from '../../services/common/prng.js';
-import { cfg, freshDatabase, kafka, log, queryRows, uniq, waitFor } from './harness.js';
+import {
+  cfg,
+  freshDatabase,
+  isolatedTopicsEnv,
+  kafka,
+  log,
+  queryRows,
+  uniq,
+  waitFor,
+} from './harness.js';
 import { ServiceProcess } from './services.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -129,6 +138,7 @@ async function produceWindowMetrics(): Promise<WindowMetricsRecord[]> {
   for (const e of events) await monitor.record(e);
   await monitor.close();
   const env = {
+    ...isolatedTopicsEnv('grafana'),
     VIGIL_TOPIC_INFERENCE: topics.inference,
     VIGIL_TOPIC_WINDOW_METRICS: topics.windowMetrics,
     VIGIL_TOPIC_DLQ: topics.dlq,

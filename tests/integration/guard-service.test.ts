@@ -24,9 +24,17 @@ import type { GuardCalibration } from '../../services/guard/calibrate.js';
 import { loadCalibration } from '../../services/guard/main.js';
 import type { QuarantineRecord, ScoreRecord } from '../../services/guard/records.js';
 import { GuardTask } from '../../services/guard/task.js';
-import { createMonitor } from '../../services/sdk/monitor.js';
 import { attackEvents, benignEvents, mergeByTime, START_MS } from '../fixtures/guard/synthetic.js';
-import { cfg, freshDatabase, kafka, log, queryRows, uniq, waitFor } from './harness.js';
+import {
+  cfg,
+  freshDatabase,
+  isolatedTopicsEnv,
+  kafka,
+  publishEvents,
+  queryRows,
+  uniq,
+  waitFor,
+} from './harness.js';
 import { ServiceProcess } from './services.js';
 
 const ATTACKER = 'attacker-walk';
@@ -136,6 +144,7 @@ function envFor(
   extra: Record<string, string> = {},
 ) {
   return {
+    ...isolatedTopicsEnv('guard'),
     VIGIL_TOPIC_INFERENCE: topics.inference,
     VIGIL_TOPIC_SCORES: topics.scores,
     VIGIL_TOPIC_QUARANTINE: topics.quarantine,
@@ -207,14 +216,7 @@ describe('guard service + sink against the real stack', () => {
     const wantAttacker = wantEvents.filter((r) => r.clientId === ATTACKER);
     expect(wantAttacker.length).toBeGreaterThan(250); // the pure core catches the walk early
 
-    const monitor = await createMonitor({
-      brokers: cfg.kafkaBrokers,
-      registryUrl: cfg.registryUrl,
-      topic: topics.inference,
-      logger: log,
-    });
-    for (const e of events) await monitor.record(e);
-    await monitor.close();
+    await publishEvents(topics.inference, events);
 
     // The scores topic: exactly what the pure task publishes for these events, in the same order.
     const scores = await readTopic<ScoreRecord>(
@@ -346,23 +348,7 @@ describe('guard service + sink against the real stack', () => {
     const want = expected(events).filter((r) => r.kind === 'EVENT');
 
     // Paced (~400 events/s, ~15 s) so that the crash lands mid-stream.
-    const monitor = await createMonitor({
-      brokers: cfg.kafkaBrokers,
-      registryUrl: cfg.registryUrl,
-      topic: topics.inference,
-      logger: log,
-    });
-    const producing = (async () => {
-      const start = Date.now();
-      for (let i = 0; i < events.length; i++) {
-        await monitor.record(events[i]!);
-        if (i % 100 === 0) {
-          const ahead = start + (i / 400) * 1000 - Date.now();
-          if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
-        }
-      }
-      await monitor.close();
-    })();
+    const producing = publishEvents(topics.inference, events, 400);
     await guard.waitForLog(/partition task opened/);
     await new Promise((r) => setTimeout(r, 9000));
     await guard.crash();

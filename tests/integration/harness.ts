@@ -7,7 +7,9 @@ import {
 } from '../../services/common/clickhouse.js';
 import { type CommonConfig, loadCommonConfig } from '../../services/common/config.js';
 import { createKafka } from '../../services/common/kafka.js';
+import type { InferenceEvent } from '../../services/common/event.js';
 import { createLogger } from '../../services/common/log.js';
+import { createMonitor } from '../../services/sdk/monitor.js';
 
 export const cfg: CommonConfig = loadCommonConfig();
 export const log = createLogger(
@@ -64,4 +66,47 @@ export async function waitFor<T>(
 export async function queryRows<T>(ch: ClickHouseClient, query: string): Promise<T[]> {
   const rs = await ch.query({ query, format: 'JSONEachRow' });
   return (await rs.json()) as T[];
+}
+
+/** Publishes events through the SDK; with `perSecond`, paced so that crashes land mid-stream. */
+export async function publishEvents(
+  topic: string,
+  events: readonly InferenceEvent[],
+  perSecond = Infinity,
+): Promise<void> {
+  const monitor = await createMonitor({
+    brokers: cfg.kafkaBrokers,
+    registryUrl: cfg.registryUrl,
+    topic,
+    logger: log,
+  });
+  const start = Date.now();
+  for (let i = 0; i < events.length; i++) {
+    await monitor.record(events[i]!);
+    if (perSecond !== Infinity && i % 100 === 0) {
+      const ahead = start + (i / perSecond) * 1000 - Date.now();
+      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+    }
+  }
+  await monitor.close();
+}
+
+/**
+ * Unique names for every Vigil topic, as VIGIL_TOPIC_* variables: a test's services then read and
+ * write only their own topics, never a running demo's (spread first, then set the ones a test uses).
+ */
+export function isolatedTopicsEnv(prefix: string): Record<string, string> {
+  const names = [
+    'INFERENCE',
+    'WINDOW_METRICS',
+    'DRIFT',
+    'SCORES',
+    'QUARANTINE',
+    'ALERTS',
+    'ROLLBACK',
+    'DLQ',
+  ];
+  return Object.fromEntries(
+    names.map((n) => [`VIGIL_TOPIC_${n}`, uniq(`${prefix}-${n.toLowerCase()}`)]),
+  );
 }

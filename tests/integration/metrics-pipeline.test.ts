@@ -17,9 +17,17 @@ import { createMetricsAggregator, finalizeWindow } from '../../services/metrics/
 import { lowerRank } from '../../services/metrics/quantile-sketch.js';
 import type { WindowMetrics } from '../../services/metrics/window-metrics.js';
 import { tumbling } from '../../services/stream/window-spec.js';
-import { createMonitor } from '../../services/sdk/monitor.js';
 import { mulberry32 } from '../../services/common/prng.js';
-import { cfg, freshDatabase, kafka, log, queryRows, uniq, waitFor } from './harness.js';
+import {
+  cfg,
+  freshDatabase,
+  isolatedTopicsEnv,
+  kafka,
+  publishEvents,
+  queryRows,
+  uniq,
+  waitFor,
+} from './harness.js';
 import { ServiceProcess } from './services.js';
 
 const WINDOW_MS = 10_000;
@@ -179,6 +187,7 @@ async function setUpRun(name: string, partitions: number): Promise<Run> {
   });
   await admin.disconnect();
   const env = {
+    ...isolatedTopicsEnv(name),
     VIGIL_TOPIC_INFERENCE: topics.inference,
     VIGIL_TOPIC_WINDOW_METRICS: topics.windowMetrics,
     VIGIL_TOPIC_DLQ: topics.dlq,
@@ -200,23 +209,8 @@ async function setUpRun(name: string, partitions: number): Promise<Run> {
   return run;
 }
 
-/** Publishes through the SDK; with `perSecond`, paced so that services crash mid-stream. */
-async function produce(run: Run, events: InferenceEvent[], perSecond = Infinity): Promise<void> {
-  const monitor = await createMonitor({
-    brokers: cfg.kafkaBrokers,
-    registryUrl: cfg.registryUrl,
-    topic: run.topics.inference,
-    logger: log,
-  });
-  const start = Date.now();
-  for (let i = 0; i < events.length; i++) {
-    await monitor.record(events[i]!);
-    if (perSecond !== Infinity && i % 500 === 0) {
-      const ahead = start + (i / perSecond) * 1000 - Date.now();
-      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
-    }
-  }
-  await monitor.close();
+function produce(run: Run, events: InferenceEvent[], perSecond = Infinity): Promise<void> {
+  return publishEvents(run.topics.inference, events, perSecond);
 }
 
 function service(run: Run, name: 'metrics' | 'sink', label: string): ServiceProcess {
