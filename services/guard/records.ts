@@ -10,7 +10,7 @@
  * One type keeps the topic on one registry subject (TopicNameStrategy) and the records flat, with
  * no top-level union that every consumer would have to unwrap; consumers filter on `kind`.
  */
-import type { EventStatus, InferenceEvent, Prediction } from '../common/event.js';
+import type { InferenceEvent } from '../common/event.js';
 import type { GuardScoreDetail } from './engine.js';
 
 export type ScoreKind = 'EVENT' | 'CLIENT_WINDOW' | 'MODEL_WINDOW';
@@ -52,20 +52,7 @@ export interface ScoreRecord {
 }
 
 /** A decoded `vigil.v1.QuarantineRecord`. */
-export interface QuarantineRecord {
-  eventId: string;
-  timestamp: number;
-  modelId: string;
-  modelVersion: string;
-  clientId: string;
-  features: Record<string, number>;
-  categorical: Record<string, string>;
-  embedding: number[] | null;
-  prediction: Prediction;
-  latencyMs: number;
-  status: EventStatus;
-  errorCode: string | null;
-  metadata: Record<string, string>;
+export interface QuarantineRecord extends InferenceEvent {
   score: number;
   flagged: boolean;
   clientFlagged: boolean;

@@ -4,6 +4,7 @@
  * JSONEachRow input.
  */
 import type { InferenceEvent } from '../common/event.js';
+import type { QuarantineRecord, ScoreRecord } from '../guard/records.js';
 import type { WindowMetrics } from '../metrics/window-metrics.js';
 
 export interface SourcePosition {
@@ -178,37 +179,8 @@ export function driftReportToRow(
   };
 }
 
-/** A decoded `vigil.v1.Score` (see services/guard/records.ts). */
-export interface GuardScoreRecord {
-  kind: string;
-  eventId: string;
-  clientId: string;
-  modelId: string;
-  modelVersion: string;
-  timestamp: number;
-  score: number;
-  flagged: boolean;
-  clientFlagged: boolean;
-  reasons: string[];
-  rules: string[];
-  scores: {
-    confidence: number;
-    margin: number;
-    ood: number;
-    stateful: number;
-    extraction: number;
-  } | null;
-  window: {
-    windowStart: number;
-    windowEnd: number;
-    events: number;
-    flaggedEvents: number;
-    flagRate: number;
-    flaggedClients: number;
-    suspiciousClients: number;
-    untrackedEvents: number;
-  } | null;
-}
+/** A decoded `vigil.v1.Score`: the guard's own record type. */
+export type GuardScoreRecord = ScoreRecord;
 
 /** One `guard_scores` row per Score record (EVENT, CLIENT_WINDOW or MODEL_WINDOW). */
 export function guardScoreToRow(
@@ -248,22 +220,8 @@ export function guardScoreToRow(
   };
 }
 
-/** A decoded `vigil.v1.QuarantineRecord` (see services/guard/records.ts). */
-export interface QuarantineRecordRow extends InferenceEvent {
-  score: number;
-  flagged: boolean;
-  clientFlagged: boolean;
-  reasons: string[];
-  rules: string[];
-  scores: { confidence: number; margin: number; ood: number; stateful: number; extraction: number };
-  meanKnn: number | null;
-  clientQueries: number;
-  suspiciousSince: number | null;
-  suspiciousSinceEventId: string | null;
-  sourcePartition: number;
-  sourceOffset: number;
-  detectedAt: number;
-}
+/** A decoded `vigil.v1.QuarantineRecord`: the guard's own record type. */
+export type QuarantineRecordRow = QuarantineRecord;
 
 /** One `quarantine` row per quarantined event: the event's columns as in `inference_events`, plus the verdict. */
 export function quarantineToRow(
