@@ -21,6 +21,7 @@ import type { DeadLetterPublisher, DeadLetterReason } from './dlq.js';
 import { DecodeError, errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import type { AvroCodec } from './registry.js';
+import { retry } from './retry.js';
 import { Counter, Gauge, Histogram, type Registry } from './telemetry.js';
 
 /** A record the task wants published, already encoded. */
@@ -84,6 +85,8 @@ interface Task {
    * partition here, kafkajs resumes from the committed (safe) offset, below what the task has
    * already folded in: those records must not count twice. */
   seen: number;
+  /** The offset of this task's last successful commit (the one read at open, then ours). */
+  committed: number;
   /** Serialises batch handling and the idle timer. */
   lock: Promise<void>;
   closed: boolean;
@@ -113,6 +116,16 @@ export function chunkBySize<M extends { value: Buffer }>(
   return chunks;
 }
 
+/** kafkajs's error for CONCURRENT_TRANSACTIONS, possibly wrapped by its own retrier. */
+export function isConcurrentTransactions(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const o = e as { type?: unknown; originalError?: unknown; cause?: unknown };
+    if (o.type === 'CONCURRENT_TRANSACTIONS') return true;
+    e = o.originalError ?? o.cause;
+  }
+  return false;
+}
+
 interface CommitMetadata {
   v: 1;
   next: number;
@@ -121,6 +134,8 @@ interface CommitMetadata {
 
 export class TransactionalRunner {
   private readonly tasks = new Map<number, Task>();
+  /** This member's partitions of the input topic, as of the last rebalance. */
+  private assigned = new Set<number>();
   private readonly prefix: string;
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -186,6 +201,7 @@ export class TransactionalRunner {
     const { consumer } = this.o;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const mine = new Set(e.payload.memberAssignment[this.o.topic] ?? []);
+      this.assigned = mine;
       for (const p of [...this.tasks.keys()]) if (!mine.has(p)) void this.closeTask(p, 'revoked');
     });
     await consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
@@ -294,22 +310,58 @@ export class TransactionalRunner {
     deadMessages: Array<{ key: string; value: Buffer }>,
   ): Promise<void> {
     const end = this.m.txSeconds.startTimer();
+    const byTopic = new Map<string, Array<{ key: string | null; value: Buffer }>>();
+    for (const r of outputs) {
+      const list = byTopic.get(r.topic) ?? [];
+      list.push({ key: r.key, value: r.value });
+      byTopic.set(r.topic, list);
+    }
+    if (deadMessages.length)
+      byTopic.set(this.o.dlq.topic, [...(byTopic.get(this.o.dlq.topic) ?? []), ...deadMessages]);
+    try {
+      // CONCURRENT_TRANSACTIONS means the coordinator is still finishing this id's previous
+      // transaction (typically the fencing abort of a task just opened) and did not act on our
+      // request: abort what we added and run the whole transaction again. Any other failure
+      // drops the task (below), which then restarts from its last commit.
+      await retry(() => this.commitOnce(task, byTopic), {
+        retries: 6,
+        initialDelayMs: 100,
+        isRetriable: isConcurrentTransactions,
+        onRetry: (err, attempt, delayMs) =>
+          this.o.logger.info('transaction coordinator busy; retrying the transaction', {
+            partition: task.partition,
+            attempt,
+            delayMs,
+            error: errorMessage(err),
+          }),
+      });
+      end();
+      for (const [topic, list] of byTopic) this.m.outputs.inc({ topic }, list.length);
+    } catch (err) {
+      this.m.txFailures.inc();
+      this.o.logger.warn('transaction failed; the task restarts from its last commit', {
+        partition: task.partition,
+        error: errorMessage(err),
+      });
+      await this.closeTask(task.partition, 'transaction failed');
+      throw err;
+    }
+  }
+
+  /** One transaction: the outputs, the offset commit with its metadata, commit. Aborts on error. */
+  private async commitOnce(
+    task: Task,
+    byTopic: Map<string, Array<{ key: string | null; value: Buffer }>>,
+  ): Promise<void> {
     const tx = await task.producer.transaction();
     try {
-      const byTopic = new Map<string, Array<{ key: string | null; value: Buffer }>>();
-      for (const r of outputs) {
-        const list = byTopic.get(r.topic) ?? [];
-        list.push({ key: r.key, value: r.value });
-        byTopic.set(r.topic, list);
-      }
-      if (deadMessages.length)
-        byTopic.set(this.o.dlq.topic, [...(byTopic.get(this.o.dlq.topic) ?? []), ...deadMessages]);
       // In chunks: one batch's outputs (e.g. full quarantine records) can exceed the broker's
       // message.max.bytes (1 MiB) as a single record batch.
       for (const [topic, messages] of byTopic)
         for (const chunk of chunkBySize(messages, MAX_SEND_BYTES))
           await tx.send({ topic, messages: chunk, acks: -1 });
       const metadata: CommitMetadata = { v: 1, next: task.next, task: task.logic.checkpoint() };
+      const safe = task.logic.safeOffset(task.next);
       await tx.sendOffsets({
         consumerGroupId: this.o.groupId,
         topics: [
@@ -319,7 +371,7 @@ export class TransactionalRunner {
             partitions: [
               {
                 partition: task.partition,
-                offset: String(task.logic.safeOffset(task.next)),
+                offset: String(safe),
                 metadata: JSON.stringify(metadata),
               } as { partition: number; offset: string },
             ],
@@ -327,16 +379,9 @@ export class TransactionalRunner {
         ],
       });
       await tx.commit();
-      end();
-      for (const [topic, list] of byTopic) this.m.outputs.inc({ topic }, list.length);
+      task.committed = safe;
     } catch (err) {
-      this.m.txFailures.inc();
-      this.o.logger.warn('transaction failed; the task restarts from its last commit', {
-        partition: task.partition,
-        error: errorMessage(err),
-      });
       await tx.abort().catch(() => {});
-      await this.closeTask(task.partition, 'transaction failed');
       throw err;
     }
   }
@@ -384,6 +429,7 @@ export class TransactionalRunner {
       startAt: committed,
       next: meta?.next ?? -1,
       seen: -1,
+      committed,
       lock: Promise.resolve(),
       closed: false,
     };
@@ -413,6 +459,10 @@ export class TransactionalRunner {
     return run;
   }
 
+  private ownsPartition(partition: number): boolean {
+    return this.assigned.has(partition);
+  }
+
   /** Lets idle partitions close their windows (the task's clock-driven idle rule). */
   private async idleTick(): Promise<void> {
     if (this.stopping) return;
@@ -423,12 +473,22 @@ export class TransactionalRunner {
         const outputs = t.logic.advance();
         if (outputs.length === 0) return;
         await this.commit(t, outputs, []);
-      }).catch((err: unknown) =>
-        this.o.logger.warn('idle flush failed', {
+      }).catch((err: unknown) => {
+        this.o.logger.warn('idle flush failed; re-reading the partition from its last commit', {
           partition: t.partition,
           error: errorMessage(err),
-        }),
-      );
+        });
+        // The failed commit dropped the task. A batch failure is retried by kafkajs, which
+        // re-opens the task; an idle flush has no batch behind it, and a partition that receives
+        // nothing more would keep its last windows open forever. Seek back to the last commit
+        // so the records come again and a new task rebuilds (and then flushes) the windows.
+        if (!this.stopping && this.ownsPartition(t.partition))
+          this.o.consumer.seek({
+            topic: this.o.topic,
+            partition: t.partition,
+            offset: String(Math.max(0, t.committed)),
+          });
+      });
     }
   }
 }
