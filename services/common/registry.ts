@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DecodeError, VigilError, errorMessage } from './errors.js';
+import { retry } from './retry.js';
 
 export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
@@ -50,6 +51,14 @@ export class AvroCodec {
    * lock every later registration out. Setting the level before and after is idempotent.
    */
   async register(topic: string, schema: string): Promise<number> {
+    return retry(() => this.registerOnce(topic, schema), {
+      retries: 6,
+      initialDelayMs: 100,
+      isRetriable: (err) => err instanceof RegistryError && err.retriable,
+    });
+  }
+
+  private async registerOnce(topic: string, schema: string): Promise<number> {
     const subject = subjectFor(topic);
     const base = `${this.url}/subjects/${encodeURIComponent(subject)}`;
     const headers = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
@@ -63,7 +72,10 @@ export class AvroCodec {
         throw new RegistryError(
           `setting BACKWARD compatibility on ${subject} at ${this.url} failed: HTTP ${res.status} ${await res.text()}`,
           {
-            retriable: res.status >= 500,
+            // 409 "A rule named 'COMPATIBILITY' already exists": Apicurio's answer when another
+            // process created the subject's rule at the same moment (seen when two services
+            // start together); the next PUT updates the rule that now exists.
+            retriable: res.status >= 500 || res.status === 409,
             context: { subject },
           },
         );
@@ -80,7 +92,8 @@ export class AvroCodec {
         throw new RegistryError(
           `registering ${subject} at ${this.url} failed: HTTP ${res.status} ${body}`,
           {
-            retriable: res.status >= 500,
+            // A 409 is an incompatible schema (final) unless it is a concurrent creation race.
+            retriable: res.status >= 500 || (res.status === 409 && /already exists/i.test(body)),
             context: { subject, status: res.status },
           },
         );

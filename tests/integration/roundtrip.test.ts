@@ -232,4 +232,19 @@ describe('foundation round trip (real Kafka, registry, ClickHouse)', () => {
       /registering .*-value .* failed/,
     );
   });
+
+  it('services starting together can register the same new subject at once (Apicurio rule race)', async () => {
+    // Seen in CI: two processes setting the level of a new subject at the same moment got
+    // HTTP 409 "A rule named 'COMPATIBILITY' already exists" and one service died at start.
+    // Without the retry on that 409, 11 of 150 registrations (15 subjects × 10 at once) failed.
+    const schema = readSchema('DeadLetter');
+    for (let i = 0; i < 5; i++) {
+      const t = uniq(`it-race-${i}`);
+      const ids = await Promise.all(
+        Array.from({ length: 10 }, () => new AvroCodec(cfg.registryUrl).register(t, schema)),
+      );
+      expect(new Set(ids).size).toBe(1);
+      expect(ids[0]).toBeGreaterThan(0);
+    }
+  });
 });
