@@ -1,8 +1,9 @@
 /**
  * Diagnostics for one attack type after `npm run redteam`: per campaign, the guard's strongest
  * evidence against the client (lowest mean k-NN distance vs the stateful threshold, highest
- * extraction score vs its threshold, and the extraction test behind it), from the files the run
- * wrote (.vigil/redteam/{calibration.json,events.jsonl,report.json}).
+ * extraction score vs its threshold, and the extraction test behind it, highest PRADA score vs its
+ * threshold, overall and within the first 500 queries), from the files the run wrote
+ * (.vigil/redteam/{calibration.json,events.jsonl,report.json}).
  *
  *   npx tsx scripts/redteam/diagnose.ts [--type extraction-jbda] [--dir .vigil/redteam]
  */
@@ -39,7 +40,16 @@ const engine = new GuardEngine(cal.profile, cal.thresholds);
 const thr = Object.values(cal.thresholds.models)[0]!;
 const per = new Map<
   string,
-  { minKnn: number; maxEx: number; reason: string; n: number; flaggedAt: number | null }
+  {
+    minKnn: number;
+    maxEx: number;
+    reason: string;
+    n: number;
+    flaggedAt: number | null;
+    maxPrada: number;
+    maxPrada500: number;
+    rules: string[];
+  }
 >();
 for (const e of events) {
   const d = engine.scoreDetailed(e);
@@ -50,6 +60,9 @@ for (const e of events) {
     reason: '',
     n: 0,
     flaggedAt: null,
+    maxPrada: 0,
+    maxPrada500: 0,
+    rules: [],
   };
   p.n++;
   if (d.meanKnn !== null) p.minKnn = Math.min(p.minKnn, d.meanKnn);
@@ -57,27 +70,40 @@ for (const e of events) {
     p.maxEx = d.scores.extraction;
     p.reason = d.reasons.find((r) => r.startsWith('extraction')) ?? '';
   }
-  if (d.clientFlagged && p.flaggedAt === null) p.flaggedAt = p.n;
+  if (d.prada !== null) {
+    p.maxPrada = Math.max(p.maxPrada, d.prada);
+    if (p.n <= 500) p.maxPrada500 = Math.max(p.maxPrada500, d.prada);
+  }
+  if (d.clientFlagged && p.flaggedAt === null) {
+    p.flaggedAt = p.n;
+    p.rules = d.clientState.rules;
+  }
   per.set(e.clientId, p);
 }
 process.stdout.write(
-  `${values.type}: thresholds statefulDistance ${thr.statefulDistance.toFixed(3)} (flag below), extraction ${thr.extraction.toFixed(1)} (flag at or above)\n`,
+  `${values.type}: thresholds statefulDistance ${thr.statefulDistance.toFixed(3)} (flag below), extraction ${thr.extraction.toFixed(1)}, prada ${thr.prada.toFixed(2)} (flag at or above)\n`,
 );
 if (benign) {
-  const kinds = new Map<string, number[]>();
+  const kinds = new Map<string, { ex: number[]; prada: number[] }>();
   for (const [id, p] of per) {
     const k = id.split('-')[1]!;
-    kinds.set(k, [...(kinds.get(k) ?? []), p.maxEx]);
+    const v = kinds.get(k) ?? { ex: [], prada: [] };
+    v.ex.push(p.maxEx);
+    v.prada.push(p.maxPrada);
+    kinds.set(k, v);
   }
-  for (const [k, xs] of kinds) {
+  const quantiles = (xs: number[], digits: number) => {
     xs.sort((a, b) => a - b);
-    const q = (f: number) => xs[Math.min(xs.length - 1, Math.floor(f * xs.length))]!.toFixed(1);
+    const q = (f: number) =>
+      xs[Math.min(xs.length - 1, Math.floor(f * xs.length))]!.toFixed(digits);
+    return `median ${q(0.5)}, p90 ${q(0.9)}, p99 ${q(0.99)}, max ${q(1)}`;
+  };
+  for (const [k, v] of kinds)
     process.stdout.write(
-      `benign ${k}: ${xs.length} clients; max extraction score per client: median ${q(0.5)}, p90 ${q(0.9)}, p99 ${q(0.99)}, max ${q(1)}\n`,
+      `benign ${k}: ${v.ex.length} clients; max per client: extraction score ${quantiles(v.ex, 1)}; PRADA score ${quantiles(v.prada, 2)}\n`,
     );
-  }
 } else
   for (const [id, p] of per)
     process.stdout.write(
-      `${id}: ${p.n} queries, flagged at ${p.flaggedAt ?? '—'}, min mean-kNN ${p.minKnn.toFixed(3)}, max extraction score ${p.maxEx.toFixed(1)}\n`,
+      `${id}: ${p.n} queries, flagged at ${p.flaggedAt ?? '—'} ${JSON.stringify(p.rules)}, min mean-kNN ${p.minKnn.toFixed(3)}, max extraction score ${p.maxEx.toFixed(1)}, max PRADA score ${p.maxPrada.toFixed(2)} (first 500 queries: ${p.maxPrada500.toFixed(2)})\n`,
     );

@@ -29,6 +29,7 @@ export interface CalibrationSummary {
     statefulDistance: number;
     extraction: number;
     flaggedEvents: number;
+    prada: number;
   };
   heldOut: { eventFlagRate: number; clientFlagRate: number; pseudoClients: number };
   seconds: number;
@@ -54,6 +55,7 @@ export function calibrate(
         statefulDistance: t!.statefulDistance,
         extraction: t!.extraction,
         flaggedEvents: t!.flaggedEvents,
+        prada: t!.prada,
       },
       heldOut: {
         eventFlagRate: t!.calibration.eventFlagRate,

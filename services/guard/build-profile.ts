@@ -10,6 +10,7 @@ import { SimilarityMap, buildFeatureSpace, standardize } from './feature-space.j
 import { resolveGuardParams, type GuardParams } from './guard-params.js';
 import { predictionMargin } from './margin.js';
 import { embeddingDeviation, scoreOod } from './ood-scorer.js';
+import { buildPradaSpace } from './prada.js';
 import {
   GUARD_PROFILE_VERSION,
   type GuardProfile,
@@ -108,6 +109,7 @@ export function buildModelProfile(
     stateful: { historyEdges: [], tails: [], pooled: fitTail([], 'lower') },
     successive: fitTail([], 'upper'),
     rate: null,
+    prada: buildPradaSpace(space, events, params.covarianceSample),
   };
   let outOfRange = 0;
   for (const q of queries) if (scoreOod(profile, q).p < params.outOfRangeP) outOfRange++;

@@ -8,16 +8,18 @@
  *    the figures say so).
  * 2. The calibration half is replayed, in file order, through a GuardEngine that never flags,
  *    recording every event's combined score and, per pseudo-client, the lowest mean k-NN distance,
- *    the highest extraction score and its event scores in order.
+ *    the highest extraction score, the highest PRADA score and its event scores in order.
  * 3. Event threshold: the (1 − eventFpr) quantile of the benign combined scores (tail-model.ts).
- * 4. Client thresholds: the client-level budget `targetFpr` is split evenly over the three client
- *    rules (union bound: P(any) ≤ Σ P(rule)). For each rule the statistic is the pseudo-client's
- *    worst value over its life; the threshold is the quantile of that statistic across benign
- *    pseudo-clients at the rule's budget (divided by the share of pseudo-clients the rule can fire
- *    for at all), extrapolated with the exponential tail when the budget is rarer than 1/clients.
+ * 4. Client thresholds: the client-level budget `targetFpr` is split over the four client rules
+ *    (union bound: P(any) ≤ Σ P(rule); shares in {@link BUDGET_DIVISORS}: similarity and
+ *    extraction 1/3 each, flagged events and PRADA 1/6 each). For each rule the statistic is the
+ *    pseudo-client's worst value over its life; the threshold is the quantile of that statistic
+ *    across benign pseudo-clients at the rule's budget (divided by the share of pseudo-clients the
+ *    rule can fire for at all), extrapolated with the exponential tail when the budget is rarer
+ *    than 1/clients.
  *    The flagged-events count must also keep a binomial bound — P(Bin(flagWindow, event flag
  *    rate) ≥ n) × (windows in a long client life) ≤ budget — so a small calibration set cannot
- *    make it trigger-happy; the extraction threshold never goes below −log10(budget); the
+ *    make it trigger-happy; the extraction and PRADA thresholds never go below −log10(budget); the
  *    query-similarity threshold also holds for benign clients living a whole history
  *    (see longLivedBound), not only as long as the reference's clients.
  * 5. The held-out half is replayed again with the chosen thresholds; the figures (event flag rate,
@@ -51,6 +53,24 @@ export interface CalibrateOptions extends Partial<GuardParams> {
 }
 
 export const DEFAULT_TARGET_FPR = 0.01;
+
+/**
+ * The client-level budget is split over the client rules (union bound: the shares 1/3 + 1/3 + 1/6
+ * + 1/6 add up to 1); each rule gets `targetFpr / BUDGET_DIVISORS[rule]`. Why this split: query
+ * similarity and the extraction tests keep the third each they had before the PRADA rule existed,
+ * so their thresholds — and the black-box and probing detection they give — are unchanged (the
+ * extraction score's benign tail is flat: a halved budget raises its threshold by ~5 points and
+ * delays campaigns it catches right at a query budget). The flagged-events count gives up half of
+ * its third to PRADA: its threshold is a count set by the worst benign pseudo-client (any budget
+ * below 1/pseudo-clients asks for none of them to reach it) and a binomial bound, so it rarely
+ * moves when the budget halves.
+ */
+export const BUDGET_DIVISORS = {
+  stateful: 3,
+  extraction: 3,
+  flaggedEvents: 6,
+  prada: 6,
+} as const;
 
 /** Profile + thresholds: what `vigil guard calibrate` writes and `GuardEngine` needs. */
 export interface GuardCalibration {
@@ -130,6 +150,8 @@ interface ClientLife {
   scores: number[];
   minKnn: number | null;
   maxExtraction: number | null;
+  /** Highest PRADA score over the life (null: never had enough minimum distances to be tested). */
+  maxPrada: number | null;
 }
 
 export function calibrateModel(
@@ -159,14 +181,24 @@ export function calibrateModel(
     const d = engine.scoreDetailed(e);
     all.push(d.score);
     let life = lives.get(e.clientId);
-    if (!life) lives.set(e.clientId, (life = { scores: [], minKnn: null, maxExtraction: null }));
+    if (!life)
+      lives.set(
+        e.clientId,
+        (life = { scores: [], minKnn: null, maxExtraction: null, maxPrada: null }),
+      );
     life.scores.push(d.score);
     if (d.meanKnn !== null) life.minKnn = Math.min(life.minKnn ?? Infinity, d.meanKnn);
     if (d.clientState.queries >= params.minExtractionQueries)
       life.maxExtraction = Math.max(life.maxExtraction ?? -Infinity, d.scores.extraction);
+    if (d.prada !== null) life.maxPrada = Math.max(life.maxPrada ?? -Infinity, d.prada);
   }
   const clients = [...lives.values()];
-  const budget = targetFpr / 3;
+  const budget = {
+    stateful: targetFpr / BUDGET_DIVISORS.stateful,
+    flaggedEvents: targetFpr / BUDGET_DIVISORS.flaggedEvents,
+    extraction: targetFpr / BUDGET_DIVISORS.extraction,
+    prada: targetFpr / BUDGET_DIVISORS.prada,
+  };
 
   const event = all.length > 0 ? tailQuantile(fitTail(all, 'upper'), eventFpr) : Infinity;
 
@@ -174,26 +206,34 @@ export function calibrateModel(
   const perClient =
     knn.length > 0
       ? Math.exp(
-          tailQuantile(fitTail(knn, 'lower'), Math.min(1, (budget * clients.length) / knn.length)),
+          tailQuantile(
+            fitTail(knn, 'lower'),
+            Math.min(1, (budget.stateful * clients.length) / knn.length),
+          ),
         )
       : Infinity;
-  const statefulDistance = Math.min(perClient, longLivedBound(mp, params, events, budget));
+  const statefulDistance = Math.min(perClient, longLivedBound(mp, params, events, budget.stateful));
 
   const ex = clients.flatMap((c) => (c.maxExtraction === null ? [] : [c.maxExtraction]));
-  const extraction = Math.max(
-    -Math.log10(budget),
-    ex.length > 0
-      ? tailQuantile(fitTail(ex, 'upper'), Math.min(1, (budget * clients.length) / ex.length))
-      : 0,
-  );
+  const extraction = upperThreshold(ex, budget.extraction, clients.length);
 
-  const flaggedEvents = flaggedEventsThreshold(clients, event, params.flagWindow, budget, eventFpr);
+  const pr = clients.flatMap((c) => (c.maxPrada === null ? [] : [c.maxPrada]));
+  const prada = mp.prada === null ? Infinity : upperThreshold(pr, budget.prada, clients.length);
+
+  const flaggedEvents = flaggedEventsThreshold(
+    clients,
+    event,
+    params.flagWindow,
+    budget.flaggedEvents,
+    eventFpr,
+  );
 
   const chosen: ModelThresholds = {
     event,
     statefulDistance,
     extraction,
     flaggedEvents,
+    prada,
     calibration: neverThresholds().calibration,
   };
   chosen.calibration = replayFigures(
@@ -203,6 +243,22 @@ export function calibrateModel(
     inSample,
   );
   return chosen;
+}
+
+/**
+ * Threshold of a score rule ("flag at ≥"): the budget quantile of the pseudo-clients' worst scores
+ * over their lives, among the `scored` of `clients` pseudo-clients the rule could score at all
+ * (the budget is over all clients, so the quantile is taken at budget·clients/scored), with the
+ * exponential tail beyond the sample; never below −log10(budget), the score of a p-value at the
+ * budget.
+ */
+function upperThreshold(scored: readonly number[], budget: number, clients: number): number {
+  return Math.max(
+    -Math.log10(budget),
+    scored.length > 0
+      ? tailQuantile(fitTail(scored, 'upper'), Math.min(1, (budget * clients) / scored.length))
+      : 0,
+  );
 }
 
 /**
@@ -279,7 +335,7 @@ function replayFigures(
     idleTimeoutMs: Infinity,
   });
   const flaggedClients = new Set<string>();
-  const by = { stateful: 0, extraction: 0, flaggedEvents: 0 };
+  const by = { stateful: 0, extraction: 0, flaggedEvents: 0, prada: 0 };
   const all = new Set<string>();
   let flaggedEvents = 0;
   for (const e of events) {

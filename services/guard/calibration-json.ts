@@ -52,6 +52,16 @@ export function parseGuardCalibration(input: unknown): GuardCalibration {
     );
     t.extraction = threshold(`thresholds.models.${id}.extraction`, t.extraction, Infinity);
     t.flaggedEvents = threshold(`thresholds.models.${id}.flaggedEvents`, t.flaggedEvents, Infinity);
+    // Files written before the PRADA rule have neither its threshold nor its space: never fires.
+    t.prada =
+      t.prada === undefined
+        ? Infinity
+        : threshold(`thresholds.models.${id}.prada`, t.prada, Infinity);
+    if (mp.prada === undefined) mp.prada = null;
+    else if (mp.prada !== null) obj(`profile.models.${id}.prada`, mp.prada);
+    const by = (t.calibration as { clientsFlaggedBy?: Record<string, number> } | undefined)
+      ?.clientsFlaggedBy;
+    if (typeof by === 'object' && by !== null && !('prada' in by)) by.prada = 0;
   }
   return {
     profile: { ...profile, params } as unknown as GuardCalibration['profile'],

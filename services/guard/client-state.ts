@@ -1,6 +1,7 @@
 /** Everything the guard remembers about one (client, model): bounded by the profile's params. */
 import { ExtractionWindow } from './extraction-scorer.js';
 import type { GuardParams } from './guard-params.js';
+import { PradaState, type PradaStateJson } from './prada.js';
 import { QueryHistory } from './query-history.js';
 import { ScalarRing } from './scalar-ring.js';
 
@@ -13,7 +14,7 @@ export interface Suspicion {
   rules: ClientRule[];
 }
 
-export type ClientRule = 'stateful' | 'extraction' | 'flaggedEvents';
+export type ClientRule = 'stateful' | 'extraction' | 'flaggedEvents' | 'prada';
 
 /** The client state reported with each score (a copy; safe to keep). */
 export interface ClientStateView {
@@ -32,6 +33,8 @@ export interface ClientStateView {
   ratePerMinute: number;
   /** Distinct coarse-grid cells among the recent queries (coverage). */
   coverageCells: number;
+  /** Last PRADA score (−log10 Shapiro–Wilk p of its minimum query distances; 0: not scored yet). */
+  pradaScore: number;
 }
 
 export class ClientState {
@@ -44,6 +47,9 @@ export class ClientState {
   suspicion: Suspicion | null = null;
   meanKnn: number | null = null;
   extractionScore = 0;
+  /** The PRADA rule's queries and minimum distances (prada.ts). */
+  prada: PradaState;
+  pradaScore = 0;
 
   constructor(
     readonly clientId: string,
@@ -55,6 +61,7 @@ export class ClientState {
     this.history = new QueryHistory(dims, params.historySize);
     this.window = new ExtractionWindow(params.extractionWindow);
     this.flags = new ScalarRing(params.flagWindow);
+    this.prada = new PradaState(dims, params);
     this.firstSeen = now;
     this.lastSeen = now;
   }
@@ -71,11 +78,12 @@ export class ClientState {
       extractionScore: this.extractionScore,
       ratePerMinute: this.window.ratePerMinute(),
       coverageCells: this.window.distinctCells(),
+      pradaScore: this.pradaScore,
     };
   }
 
   get bytes(): number {
-    return this.history.bytes + this.window.bytes + this.flags.bytes;
+    return this.history.bytes + this.window.bytes + this.flags.bytes + this.prada.bytes;
   }
 
   toJSON(): ClientStateJson {
@@ -91,6 +99,8 @@ export class ClientState {
       history: this.history.toJSON(),
       window: this.window.toJSON(),
       flags: this.flags.toArray(),
+      pradaScore: this.pradaScore,
+      prada: this.prada.toJSON(),
     };
   }
 
@@ -104,6 +114,9 @@ export class ClientState {
     for (const row of j.history.slice(-params.historySize)) s.history.push(Float32Array.from(row));
     s.window = ExtractionWindow.fromJSON(params.extractionWindow, j.window);
     for (const f of j.flags.slice(-params.flagWindow)) s.flags.push(f);
+    // Snapshots from before the PRADA rule have no PRADA state: it starts empty.
+    s.pradaScore = j.pradaScore ?? 0;
+    s.prada = PradaState.fromJSON(dims, params, j.prada);
     return s;
   }
 }
@@ -120,4 +133,6 @@ export interface ClientStateJson {
   history: number[][];
   window: Record<string, number[]>;
   flags: number[];
+  pradaScore?: number;
+  prada?: PradaStateJson;
 }

@@ -7,8 +7,9 @@
  * scores (each −log10 of a benign tail probability); the combined score is their maximum, and the
  * event is flagged when it reaches the calibrated event threshold. Per (client, model): the client
  * becomes suspicious — and stays so until its state is evicted — when a client rule fires: the
- * stateful detector (Chen et al. 2019), the extraction tests (PRADA-style), or too many flagged
- * events in its recent window.
+ * stateful detector (Chen et al. 2019), the extraction tests (PRADA-style), PRADA's normality test
+ * of the minimum query distances (Juuti et al. 2019; prada.ts), or too many flagged events in its
+ * recent window.
  */
 import type { InferenceEvent } from '../common/event.js';
 import { ValidationError } from '../common/errors.js';
@@ -26,6 +27,7 @@ import { SimilarityMap, standardize } from './feature-space.js';
 import { resolveGuardParams } from './guard-params.js';
 import { scoreMargin } from './margin-scorer.js';
 import { imputationNote, scoreOod } from './ood-scorer.js';
+import { PradaMap, scorePrada, type PradaResult } from './prada.js';
 import { GUARD_PROFILE_VERSION, type GuardProfile, type ModelProfile } from './profile-types.js';
 import { fmt } from './scorer-result.js';
 import { scoreStateful } from './stateful-scorer.js';
@@ -54,6 +56,8 @@ export interface GuardScoreDetail extends GuardScore {
   scores: { confidence: number; margin: number; ood: number; stateful: number; extraction: number };
   /** Mean k-NN distance of this query to the client's history (null: too short). */
   meanKnn: number | null;
+  /** The client's PRADA score after this query (null: not tested yet, or no PRADA profile). */
+  prada: number | null;
   /** Null when the event's model has no profile. */
   scored: boolean;
 }
@@ -97,6 +101,8 @@ interface ModelRuntime {
   profile: ModelProfile;
   thresholds: ModelThresholds;
   sim: SimilarityMap;
+  /** Null when the profile predates the PRADA rule. */
+  prada: PradaMap | null;
 }
 
 const EMPTY_VIEW: ClientStateView = Object.freeze({
@@ -110,6 +116,7 @@ const EMPTY_VIEW: ClientStateView = Object.freeze({
   extractionScore: 0,
   ratePerMinute: 0,
   coverageCells: 0,
+  pradaScore: 0,
 }) as ClientStateView;
 
 export class GuardEngine {
@@ -144,14 +151,16 @@ export class GuardEngine {
           `thresholds.models.${modelId}`,
           'missing (the profile has this model)',
         );
-      this.models.set(modelId, { profile: mp, thresholds: thr, sim: new SimilarityMap(mp.space) });
+      const sim = new SimilarityMap(mp.space);
+      const prada = mp.prada ? new PradaMap(mp.space, mp.prada, sim) : null;
+      this.models.set(modelId, { profile: mp, thresholds: thr, sim, prada });
     }
     this.table = new ClientTable(this.options.maxClients, this.options.idleTimeoutMs);
     this.scratch = new Float64Array(profile.params.historySize);
   }
 
   score(event: InferenceEvent): GuardScore {
-    const { scores: _s, meanKnn: _m, scored: _d, ...result } = this.scoreDetailed(event);
+    const { scores: _s, meanKnn: _m, prada: _p, scored: _d, ...result } = this.scoreDetailed(event);
     return result;
   }
 
@@ -172,6 +181,7 @@ export class GuardEngine {
         clientState: { ...EMPTY_VIEW },
         scores: { confidence: 0, margin: 0, ood: 0, stateful: 0, extraction: 0 },
         meanKnn: null,
+        prada: null,
         scored: false,
       };
     }
@@ -210,6 +220,12 @@ export class GuardEngine {
     const extraction = scoreExtraction(mp, params, state.window);
     state.extractionScore = extraction.score;
     state.flags.push(flagged ? 1 : 0);
+    let prada: PradaResult | null = null;
+    if (rt.prada !== null) {
+      state.prada.observe(rt.prada.map(event, q));
+      prada = scorePrada(params, state.prada);
+      state.pradaScore = prada.score;
+    }
 
     if (state.suspicion === null) {
       const why: string[] = [];
@@ -223,6 +239,10 @@ export class GuardEngine {
       if (extraction.score >= thr.extraction) {
         rules.push('extraction');
         why.push(`${extraction.reason} ≥ threshold ${fmt(thr.extraction)}`);
+      }
+      if (prada !== null && prada.score >= thr.prada) {
+        rules.push('prada');
+        why.push(`${prada.reason} ≥ threshold ${fmt(thr.prada)}`);
       }
       const recent = state.flags.sum();
       if (recent >= thr.flaggedEvents) {
@@ -262,6 +282,7 @@ export class GuardEngine {
         extraction: extraction.score,
       },
       meanKnn: stateful.meanKnn,
+      prada: prada !== null && prada.w !== null ? prada.score : null,
       scored: true,
     };
   }

@@ -18,6 +18,7 @@
  *
  * The score is −log10 of the smallest p, Bonferroni-corrected for the number of tests. Coverage
  * (distinct cells of a coarse grid over the similarity space) and volume are reported, not tested.
+ * PRADA's own test (Shapiro–Wilk on the minimum distances) is a separate client rule: prada.ts.
  */
 import { binomialSf } from './binomial.js';
 import type { GuardParams } from './guard-params.js';

@@ -43,6 +43,19 @@ export interface GuardParams {
   pseudoClientChunk: number;
   /** Seed of everything random (the projection). Default 1. */
   seed: number;
+  /**
+   * Queries kept per (client, model) for the PRADA rule's minimum distances (prada.ts; ring
+   * buffer in the PRADA space, like `historySize` for the similarity space). Default 1,000.
+   */
+  pradaHistory: number;
+  /**
+   * Minimum distances (ln, exact repeats left out) per client tested for normality by the PRADA
+   * rule: the ring D (Juuti et al. 2019 test the whole growing set; bounded here). At most 5,000
+   * (Shapiro–Wilk's range). Default 200.
+   */
+  pradaWindow: number;
+  /** Minimum distances a client needs in D before the PRADA rule tests it. Default 30. */
+  pradaMinDistances: number;
 }
 
 export const DEFAULT_GUARD_PARAMS: Readonly<GuardParams> = Object.freeze({
@@ -61,6 +74,9 @@ export const DEFAULT_GUARD_PARAMS: Readonly<GuardParams> = Object.freeze({
   minPseudoClients: 20,
   pseudoClientChunk: 200,
   seed: 1,
+  pradaHistory: 1000,
+  pradaWindow: 200,
+  pradaMinDistances: 30,
 });
 
 const INTEGER_RANGES: Partial<Record<keyof GuardParams, [number, number]>> = {
@@ -77,6 +93,9 @@ const INTEGER_RANGES: Partial<Record<keyof GuardParams, [number, number]>> = {
   minPseudoClients: [1, 1_000_000],
   pseudoClientChunk: [2, 10_000_000],
   seed: [0, 2 ** 32 - 1],
+  pradaHistory: [1, 100_000],
+  pradaWindow: [3, 5000],
+  pradaMinDistances: [3, 5000],
 };
 
 /** Defaults filled in and every value checked; a bad one throws a ConfigError naming it. */
@@ -107,6 +126,11 @@ export function resolveGuardParams(partial: Partial<GuardParams> = {}): GuardPar
     throw new ConfigError(
       'guard.minExtractionQueries',
       `must be <= extractionWindow (${p.extractionWindow}), got ${p.minExtractionQueries}`,
+    );
+  if (p.pradaMinDistances > p.pradaWindow)
+    throw new ConfigError(
+      'guard.pradaMinDistances',
+      `must be <= pradaWindow (${p.pradaWindow}), got ${p.pradaMinDistances}`,
     );
   return p;
 }

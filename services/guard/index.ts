@@ -1,6 +1,12 @@
 /** The guard's pure core: scorers, reference profile, calibration and the streaming engine. */
 export { buildGuardProfile, buildModelProfile } from './build-profile.js';
-export { calibrate, calibrateGuard, calibrateModel, DEFAULT_TARGET_FPR } from './calibrate.js';
+export {
+  BUDGET_DIVISORS,
+  calibrate,
+  calibrateGuard,
+  calibrateModel,
+  DEFAULT_TARGET_FPR,
+} from './calibrate.js';
 export type { CalibrateOptions, GuardCalibration } from './calibrate.js';
 export type { ClientRule, ClientStateView, Suspicion } from './client-state.js';
 export { ClientTable } from './client-table.js';
@@ -20,4 +26,6 @@ export { QueryHistory } from './query-history.js';
 export type { ScorerResult } from './scorer-result.js';
 export { scoreStateful } from './stateful-scorer.js';
 export { parseGuardCalibration } from './calibration-json.js';
+export { PradaMap, PradaState, scorePrada } from './prada.js';
+export type { PradaResult, PradaSpace } from './prada.js';
 export type { GuardThresholds, ModelThresholds } from './thresholds.js';

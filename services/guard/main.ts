@@ -30,9 +30,10 @@
  *   VIGIL_GUARD_PORT                 /metrics and /healthz port (default 9466)
  *   VIGIL_GUARD_CONCURRENCY          partitions processed at once (default 3)
  *   VIGIL_GUARD_SESSION_TIMEOUT_MS   consumer session timeout: how soon a dead instance's partitions move (default 30000)
- * Memory bound per owned partition ≈ VIGIL_GUARD_MAX_CLIENTS × (historySize × similarityDims × 4
- * bytes + ~10 KiB) in the worst case (every client at a full history; 138 MiB at 1,000 clients and
- * the default 1,000 × 32 history), ~1–2 KiB per client that sent a handful of queries; plus
+ * Memory bound per owned partition ≈ VIGIL_GUARD_MAX_CLIENTS × ((historySize + pradaHistory) ×
+ * similarityDims × 4 bytes + ~11 KiB) in the worst case (every client at a full query-similarity
+ * and PRADA history; 255 MiB at 1,000 clients and the default 1,000-query histories × 32 dims),
+ * ~2–5 KiB per client that sent a handful of queries; plus
  * 2 × VIGIL_GUARD_SUMMARY_CLIENTS × ~200 bytes per open summary window.
  *
  * Telemetry (/metrics): vigil_guard_events_scored_total, _flagged_total, _published_total,

@@ -4,6 +4,7 @@
  */
 import type { FeatureSpace } from './feature-space.js';
 import type { GuardParams } from './guard-params.js';
+import type { PradaSpace } from './prada.js';
 import type { ShrinkageCovariance } from './shrinkage-covariance.js';
 import type { TailModel } from './tail-model.js';
 
@@ -50,6 +51,11 @@ export interface ModelProfile {
    * extrapolated tail is a Pareto one (rates are heavy-tailed); null: too few clients to learn it.
    */
   rate: TailModel | null;
+  /**
+   * The PRADA rule's space (prada.ts): per-feature Yeo–Johnson λ and robust standardization.
+   * Null in profiles written before the rule existed (the rule then never fires).
+   */
+  prada: PradaSpace | null;
 }
 
 /**

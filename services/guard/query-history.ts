@@ -91,6 +91,25 @@ export class QueryHistory {
     return { meanKnn: sum / kk, nearest, previous, count: m };
   }
 
+  /** Euclidean distance from v to the nearest stored query; null when the history is empty. */
+  nearest(v: Float32Array): number | null {
+    const m = this.count;
+    if (m === 0) return null;
+    const d = this.dims;
+    let best = Infinity;
+    for (let i = 0; i < m; i++) {
+      const base = ((this.start + i) % this.capacity) * d;
+      let s = 0;
+      // Stop summing once this row cannot be the nearest (rows are independent).
+      for (let j = 0; j < d && s < best; j++) {
+        const t = this.data[base + j]! - v[j]!;
+        s += t * t;
+      }
+      if (s < best) best = s;
+    }
+    return Math.sqrt(best);
+  }
+
   /** Oldest first, as plain numbers (Float32 values survive a JSON round trip exactly). */
   toJSON(): number[][] {
     return Array.from({ length: this.count }, (_, i) => Array.from(this.row(i)));

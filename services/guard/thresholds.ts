@@ -21,6 +21,11 @@ export interface ModelThresholds {
   extraction: number;
   /** A client is flagged when ≥ this many of its last `flagWindow` events are flagged. */
   flaggedEvents: number;
+  /**
+   * A client is flagged when its PRADA score (−log10 of the Shapiro–Wilk p of its minimum query
+   * distances, prada.ts) is ≥ this. Infinity (JSON null or absent): never.
+   */
+  prada: number;
   /** What the calibration saw (for the record; not used to decide). */
   calibration: CalibrationFigures;
 }
@@ -35,7 +40,7 @@ export interface CalibrationFigures {
   eventFlagRate: number;
   /** Share of calibration pseudo-clients flagged with these thresholds, and by which rule. */
   clientFlagRate: number;
-  clientsFlaggedBy: { stateful: number; extraction: number; flaggedEvents: number };
+  clientsFlaggedBy: { stateful: number; extraction: number; flaggedEvents: number; prada: number };
 }
 
 /** Thresholds that never flag anything (used while calibrating). */
@@ -45,13 +50,14 @@ export function neverThresholds(): ModelThresholds {
     statefulDistance: 0,
     extraction: Infinity,
     flaggedEvents: Infinity,
+    prada: Infinity,
     calibration: {
       events: 0,
       pseudoClients: 0,
       inSample: false,
       eventFlagRate: 0,
       clientFlagRate: 0,
-      clientsFlaggedBy: { stateful: 0, extraction: 0, flaggedEvents: 0 },
+      clientsFlaggedBy: { stateful: 0, extraction: 0, flaggedEvents: 0, prada: 0 },
     },
   };
 }

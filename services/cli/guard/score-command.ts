@@ -72,7 +72,8 @@ With --format jsonl, one line per valid input event, in input order:
 and a summary on stderr. A bad line is reported on stderr with its line number and field and
 skipped. score = −log10 of the benign tail probability of the most unusual scorer (confidence
 collapse, low margin, out-of-distribution, query similarity); clientFlagged = the client's state is
-suspicious (query-similarity attack, extraction/probing pattern, or too many flagged events).`,
+suspicious (query-similarity attack, extraction/probing pattern, minimum query distances failing
+PRADA's normality test, or too many flagged events).`,
     )
     .exitOverride((err) => {
       if (err.exitCode === 0) throw err;

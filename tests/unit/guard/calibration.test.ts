@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../services/common/errors.js';
 import {
+  BUDGET_DIVISORS,
   calibrateGuard,
   GuardEngine,
   parseGuardCalibration,
@@ -74,6 +75,19 @@ describe('calibration', () => {
     expect(() => parseGuardCalibration({ profile: { version: 9 }, thresholds: {} })).toThrow(
       /profile\.version/,
     );
+  });
+
+  it('splits the client budget over the four rules (union bound: shares add up to 1)', () => {
+    const shares = Object.values(BUDGET_DIVISORS).reduce((s, d) => s + 1 / d, 0);
+    expect(shares).toBeCloseTo(1, 12);
+    expect(Object.keys(BUDGET_DIVISORS).sort()).toEqual(
+      ['extraction', 'flaggedEvents', 'prada', 'stateful'].sort(),
+    );
+    const t = calibrated().thresholds.models.fraud!;
+    // A rule with a score threshold never goes below −log10 of its budget.
+    expect(t.prada).toBeGreaterThanOrEqual(-Math.log10(0.01 / BUDGET_DIVISORS.prada));
+    expect(t.extraction).toBeGreaterThanOrEqual(-Math.log10(0.01 / BUDGET_DIVISORS.extraction));
+    expect(t.calibration.clientsFlaggedBy).toHaveProperty('prada');
   });
 
   it('rejects bad targets and an empty reference, naming them', () => {

@@ -27,6 +27,20 @@ describe('query history (bounded ring buffer)', () => {
     expect(nb.count).toBe(40);
   });
 
+  it('nearest(): the distance to the closest kept query, as neighbours() finds it', () => {
+    const rand = mulberry32(6);
+    const h = new QueryHistory(4, 30);
+    expect(h.nearest(Float32Array.of(0, 0, 0, 0))).toBeNull();
+    const scratch = new Float64Array(30);
+    for (let i = 0; i < 200; i++) {
+      const v = Float32Array.from([rand(), rand(), rand(), rand()]);
+      if (h.size > 0) expect(h.nearest(v)).toBe(h.neighbours(v, 3, scratch)!.nearest);
+      h.push(v);
+    }
+    const row = h.row(7).slice();
+    expect(h.nearest(row)).toBe(0);
+  });
+
   it('empty history has no neighbours; fewer than k uses all', () => {
     const h = new QueryHistory(2, 10);
     expect(h.neighbours(Float32Array.from([0, 0]), 5, new Float64Array(10))).toBeNull();
