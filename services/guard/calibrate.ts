@@ -21,7 +21,11 @@
  *    rate) ≥ n) × (windows in a long client life) ≤ budget — so a small calibration set cannot
  *    make it trigger-happy; the extraction and PRADA thresholds never go below −log10(budget); the
  *    query-similarity threshold also holds for benign clients living a whole history
- *    (see longLivedBound), not only as long as the reference's clients.
+ *    (see longLivedBound), and the PRADA threshold for benign clients living
+ *    `pradaHistory + pradaWindow` queries (see pradaLongLivedBound), not only as long as the
+ *    reference's clients. When fewer than `minPseudoClients` calibration pseudo-clients (or
+ *    long-life windows) reach `pradaMinDistances`, the PRADA rule is turned off (threshold
+ *    Infinity) and the calibration figures carry a warning saying why.
  * 5. The held-out half is replayed again with the chosen thresholds; the figures (event flag rate,
  *    client flag rate and by which rule) are stored with the thresholds.
  */
@@ -31,6 +35,7 @@ import { binomialSf } from './binomial.js';
 import { buildModelProfile } from './build-profile.js';
 import { GuardEngine } from './engine.js';
 import { SimilarityMap, standardize } from './feature-space.js';
+import { PradaMap, PradaState, scorePrada } from './prada.js';
 import { QueryHistory } from './query-history.js';
 import { resolveGuardParams, type GuardParams } from './guard-params.js';
 import { GUARD_PROFILE_VERSION, type GuardProfile, type ModelProfile } from './profile-types.js';
@@ -217,8 +222,21 @@ export function calibrateModel(
   const ex = clients.flatMap((c) => (c.maxExtraction === null ? [] : [c.maxExtraction]));
   const extraction = upperThreshold(ex, budget.extraction, clients.length);
 
-  const pr = clients.flatMap((c) => (c.maxPrada === null ? [] : [c.maxPrada]));
-  const prada = mp.prada === null ? Infinity : upperThreshold(pr, budget.prada, clients.length);
+  const warnings: string[] = [];
+  let prada = Infinity;
+  if (mp.prada !== null) {
+    const pr = clients.flatMap((c) => (c.maxPrada === null ? [] : [c.maxPrada]));
+    const long = pradaLongLivedBound(mp, params, events, budget.prada);
+    if (pr.length < params.minPseudoClients)
+      warnings.push(
+        `PRADA rule off: ${pr.length} of ${clients.length} calibration pseudo-clients reached ${params.pradaMinDistances} minimum distances, ${params.minPseudoClients} needed to calibrate it (a longer reference, or longer reference clients)`,
+      );
+    else if (long.windows < params.minPseudoClients)
+      warnings.push(
+        `PRADA rule off: the calibration events replayed as pseudo-clients of ${long.life} queries give ${long.windows} scored windows of ${params.pradaWindow} queries, ${params.minPseudoClients} needed to calibrate it for long-lived clients (a longer reference)`,
+      );
+    else prada = Math.max(upperThreshold(pr, budget.prada, clients.length), long.threshold);
+  }
 
   const flaggedEvents = flaggedEventsThreshold(
     clients,
@@ -242,6 +260,7 @@ export function calibrateModel(
     events,
     inSample,
   );
+  if (warnings.length > 0) chosen.calibration.warnings = warnings;
   return chosen;
 }
 
@@ -292,6 +311,53 @@ function longLivedBound(
   return Math.exp(
     tailQuantile(fitTail(values, 'lower'), budget / Math.max(1, life - params.minHistory)),
   );
+}
+
+/**
+ * The PRADA test runs on every query over a sliding window of the last `pradaWindow` minimum
+ * distances, for as long as a client lives, so the worst score of the reference's clients (which
+ * live as long as they happened to) does not bound a benign client that lives longer: its
+ * statistic reaches its long-run behaviour once its history is full (`pradaHistory` queries) and D
+ * has turned over (`pradaWindow` more), and every further window is another chance to cross.
+ * This bound covers a benign client that lives L = pradaHistory + pradaWindow queries: the
+ * calibration events are replayed, in file order, as pooled pseudo-clients of L queries (fewer
+ * when the calibration set is shorter), each cut into N = ⌈L / pradaWindow⌉ blocks of
+ * `pradaWindow` consecutive queries, and the statistic of a block is the highest score of its
+ * queries. The blocks cover every query of a life, so P(any score ≥ τ over the life) ≤
+ * Σ_b P(block-max_b ≥ τ) = N · P_mix(block-max ≥ τ), with P_mix the distribution of all the
+ * replay's block maxima (uniform over b): τ is the budget/N quantile of that mixture (exponential
+ * tail beyond the sample). Successive blocks share no distance of D (though they share history),
+ * so N is the number of effectively independent windows of a life; the sliding overlap within a
+ * block is taken care of by the maximum, not by a union over its queries. A benign client living
+ * T > L queries has about T / L times the rule's budget.
+ */
+function pradaLongLivedBound(
+  mp: ModelProfile,
+  params: GuardParams,
+  events: readonly InferenceEvent[],
+  budget: number,
+): { threshold: number; windows: number; life: number } {
+  const pm = new PradaMap(mp.space, mp.prada!, new SimilarityMap(mp.space));
+  const life = Math.max(1, Math.min(params.pradaHistory + params.pradaWindow, events.length));
+  const blocks = Math.ceil(life / params.pradaWindow);
+  const maxima: number[] = [];
+  let state = new PradaState(pm.dims, params);
+  let best: number | null = null;
+  events.forEach((e, i) => {
+    const pos = i % life;
+    if (pos === 0) state = new PradaState(pm.dims, params);
+    if (pos % params.pradaWindow === 0) {
+      if (best !== null) maxima.push(best);
+      best = null;
+    }
+    state.observe(pm.map(e, standardize(mp.space, e)));
+    const r = scorePrada(params, state);
+    if (r.w !== null) best = Math.max(best ?? -Infinity, r.score);
+  });
+  if (best !== null) maxima.push(best);
+  const threshold =
+    maxima.length > 0 ? tailQuantile(fitTail(maxima, 'upper'), budget / blocks) : Infinity;
+  return { threshold, windows: maxima.length, life };
 }
 
 /** Smallest count that both the benign pseudo-clients and a binomial bound keep within budget. */

@@ -22,6 +22,29 @@ function threshold(field: string, v: unknown, ifNull: number): number {
   return v;
 }
 
+/**
+ * The PRADA space must have one finite λ, center and scale per numeric feature of the model's
+ * feature space (PradaMap indexes them by feature): a truncated or hand-edited file would
+ * otherwise map every query to NaN coordinates (imputed as 0) and silently score nothing.
+ */
+function pradaSpace(field: string, mp: Record<string, unknown>): void {
+  const names = obj(`${field}.space`, mp.space).names;
+  if (!Array.isArray(names)) throw new ValidationError(`${field}.space.names`, 'must be an array');
+  const prada = obj(`${field}.prada`, mp.prada);
+  for (const key of ['lambda', 'center', 'scale']) {
+    const v = prada[key];
+    if (
+      !Array.isArray(v) ||
+      v.length !== names.length ||
+      !v.every((x) => typeof x === 'number' && Number.isFinite(x))
+    )
+      throw new ValidationError(
+        `${field}.prada.${key}`,
+        `must be an array of ${names.length} finite numbers (one per feature of space.names), got ${Array.isArray(v) ? `an array of ${v.length}` : JSON.stringify(v)}`,
+      );
+  }
+}
+
 export function parseGuardCalibration(input: unknown): GuardCalibration {
   const root = obj('calibration', input);
   const profile = obj('profile', root.profile);
@@ -58,7 +81,7 @@ export function parseGuardCalibration(input: unknown): GuardCalibration {
         ? Infinity
         : threshold(`thresholds.models.${id}.prada`, t.prada, Infinity);
     if (mp.prada === undefined) mp.prada = null;
-    else if (mp.prada !== null) obj(`profile.models.${id}.prada`, mp.prada);
+    else if (mp.prada !== null) pradaSpace(`profile.models.${id}`, mp);
     const by = (t.calibration as { clientsFlaggedBy?: Record<string, number> } | undefined)
       ?.clientsFlaggedBy;
     if (typeof by === 'object' && by !== null && !('prada' in by)) by.prada = 0;

@@ -47,23 +47,30 @@ export class ClientState {
   suspicion: Suspicion | null = null;
   meanKnn: number | null = null;
   extractionScore = 0;
-  /** The PRADA rule's queries and minimum distances (prada.ts). */
-  prada: PradaState;
+  /**
+   * The PRADA rule's queries and minimum distances (prada.ts); null until the first query scored
+   * with a PRADA space (a model whose profile has none costs nothing here).
+   */
+  prada: PradaState | null = null;
   pradaScore = 0;
 
   constructor(
     readonly clientId: string,
     readonly modelId: string,
-    dims: number,
-    params: GuardParams,
+    readonly dims: number,
+    readonly params: GuardParams,
     now: number,
   ) {
     this.history = new QueryHistory(dims, params.historySize);
     this.window = new ExtractionWindow(params.extractionWindow);
     this.flags = new ScalarRing(params.flagWindow);
-    this.prada = new PradaState(dims, params);
     this.firstSeen = now;
     this.lastSeen = now;
+  }
+
+  /** The PRADA state, created on first use. */
+  pradaState(): PradaState {
+    return (this.prada ??= new PradaState(this.dims, this.params));
   }
 
   view(): ClientStateView {
@@ -83,7 +90,7 @@ export class ClientState {
   }
 
   get bytes(): number {
-    return this.history.bytes + this.window.bytes + this.flags.bytes + this.prada.bytes;
+    return this.history.bytes + this.window.bytes + this.flags.bytes + (this.prada?.bytes ?? 0);
   }
 
   toJSON(): ClientStateJson {
@@ -100,7 +107,7 @@ export class ClientState {
       window: this.window.toJSON(),
       flags: this.flags.toArray(),
       pradaScore: this.pradaScore,
-      prada: this.prada.toJSON(),
+      ...(this.prada ? { prada: this.prada.toJSON() } : {}),
     };
   }
 
@@ -116,7 +123,7 @@ export class ClientState {
     for (const f of j.flags.slice(-params.flagWindow)) s.flags.push(f);
     // Snapshots from before the PRADA rule have no PRADA state: it starts empty.
     s.pradaScore = j.pradaScore ?? 0;
-    s.prada = PradaState.fromJSON(dims, params, j.prada);
+    s.prada = j.prada ? PradaState.fromJSON(dims, params, j.prada) : null;
     return s;
   }
 }

@@ -222,8 +222,9 @@ export class GuardEngine {
     state.flags.push(flagged ? 1 : 0);
     let prada: PradaResult | null = null;
     if (rt.prada !== null) {
-      state.prada.observe(rt.prada.map(event, q));
-      prada = scorePrada(params, state.prada);
+      const ps = state.pradaState();
+      ps.observe(rt.prada.map(event, q));
+      prada = scorePrada(params, ps);
       state.pradaScore = prada.score;
     }
 

@@ -105,6 +105,20 @@ export function standardize(space: FeatureSpace, event: InferenceEvent): Standar
   return { z, imputed, embedding };
 }
 
+/**
+ * Every coordinate of a similarity (and PRADA) vector is clamped to ±this, and NaN set to 0. An
+ * absurd input (a feature or embedding value of 1e300; events are validated finite, not bounded)
+ * would otherwise become ±∞ in Float32: every distance to that query ∞ (or NaN against another
+ * infinite one), the k-NN mean ∞ for the next k queries, and the PRADA test NaN — a way to
+ * switch the client rules off. 1e6 standardized units is far beyond any real value, and squared
+ * distances of clamped vectors stay finite.
+ */
+export const COORDINATE_CLIP = 1e6;
+
+function clamp(x: number): number {
+  return x > COORDINATE_CLIP ? COORDINATE_CLIP : x < -COORDINATE_CLIP ? -COORDINATE_CLIP : x || 0;
+}
+
 /** Maps standardized queries to similarity vectors (Float32: half the history memory). */
 export class SimilarityMap {
   readonly dims: number;
@@ -127,6 +141,7 @@ export class SimilarityMap {
     full.set(q.z, 0);
     // A missing embedding is imputed at the reference centroid (0 after standardization).
     if (q.embedding) full.set(q.embedding, this.space.names.length);
+    for (let c = 0; c < this.width; c++) full[c] = clamp(full[c]!);
     const out = new Float32Array(this.dims);
     if (this.projection === null) {
       out.set(full.subarray(0, this.dims));
@@ -136,7 +151,7 @@ export class SimilarityMap {
       let s = 0;
       const row = r * this.width;
       for (let c = 0; c < this.width; c++) s += this.projection[row + c]! * full[c]!;
-      out[r] = s;
+      out[r] = clamp(s);
     }
     return out;
   }

@@ -35,7 +35,7 @@
  *   `replayRecords` offsets of the partition (≈ records; fewer at its start), or more when an open
  *   summary window reaches further back. For a client whose history in the partition is older or
  *   longer than that, the state differs from an uninterrupted run: older queries are forgotten, so
- *   its query-similarity and extraction statistics restart from the replayed part, and a suspicion
+ *   its query-similarity, extraction and PRADA statistics restart from the replayed part, and a suspicion
  *   raised by a record before the replayed range is lost until the client trips a rule again. The
  *   EVENT records of replayed events are not re-evaluated or re-published (they were published
  *   once, by the first pass); a window summary open at the crash counts its replayed events by their

@@ -41,6 +41,8 @@ export interface CalibrationFigures {
   /** Share of calibration pseudo-clients flagged with these thresholds, and by which rule. */
   clientFlagRate: number;
   clientsFlaggedBy: { stateful: number; extraction: number; flaggedEvents: number; prada: number };
+  /** What the calibration could not do (e.g. a rule turned off for lack of data); absent: none. */
+  warnings?: string[];
 }
 
 /** Thresholds that never flag anything (used while calibrating). */

@@ -6,11 +6,12 @@
  * with scipy to rounding, not merely to the accuracy of the approximations.
  *
  * Valid for 3 ≤ n ≤ 5000 (p-values beyond 5000 are Royston's extrapolation; scipy warns there).
- * The coefficients depend on n only and are cached for n ≤ {@link COEFFICIENT_CACHE_MAX_N}.
+ * The coefficients depend on n only and are cached for n ≤ {@link COEFFICIENT_CACHE_MAX_N}; for
+ * a larger n, the last such vector is kept (a ring of fixed size tests the same n every time).
  */
 
 export interface ShapiroWilkResult {
-  /** The W statistic, in (0, 1]. */
+  /** The W statistic, in (0, 1] (up to rounding: 1 + ε is possible, as in scipy). */
   w: number;
   /** P(W ≤ w) under normality (Royston's approximation; exact for n = 3). */
   p: number;
@@ -102,10 +103,13 @@ export function alnorm(x: number, upper: boolean): number {
 }
 
 const cache = new Map<number, Float64Array>();
+/** The coefficients of the last n above the cache bound (one vector: memory stays bounded). */
+let large: Float64Array | null = null;
+let largeN = 0;
 
 /** The n/2 antisymmetric coefficients a_1..a_{n/2} (a_1 for the extremes), AS R94. */
 export function shapiroWilkCoefficients(n: number): Float64Array {
-  const hit = cache.get(n);
+  const hit = n > COEFFICIENT_CACHE_MAX_N ? (largeN === n ? large : null) : cache.get(n);
   if (hit) return hit;
   const nn2 = n >> 1;
   const a = new Float64Array(nn2);
@@ -137,6 +141,7 @@ export function shapiroWilkCoefficients(n: number): Float64Array {
     for (let i = i1; i < nn2; i++) a[i] = a[i]! * (-1 / fac);
   }
   if (n <= COEFFICIENT_CACHE_MAX_N) cache.set(n, a);
+  else [large, largeN] = [a, n];
   return a;
 }
 
@@ -164,7 +169,8 @@ export function shapiroWilk(x: ArrayLike<number>): ShapiroWilkResult {
  * The same for values already sorted ascending: the first `n` of `sorted`, each taken minus
  * `shift` (the same arithmetic as shifting first, so `shapiroWilk(x)` equals
  * `shapiroWilkSorted(sort(x), n, x[n >> 1])` exactly). Allocates nothing (coefficients are cached);
- * `sorted` is not modified.
+ * `sorted` is not modified. Throws for n < 3 or a non-finite value (or shift), like shapiroWilk: a
+ * NaN W would otherwise read as p ≈ 1, "normal".
  */
 export function shapiroWilkSorted(
   sorted: ArrayLike<number>,
@@ -173,6 +179,9 @@ export function shapiroWilkSorted(
 ): ShapiroWilkResult {
   if (n < 3) throw new RangeError(`shapiroWilk: needs at least 3 values, got ${n}`);
   const y = sorted;
+  if (!Number.isFinite(shift)) throw new RangeError(`shapiroWilk: shift is ${shift}`);
+  for (let i = 0; i < n; i++)
+    if (!Number.isFinite(y[i]!)) throw new RangeError(`shapiroWilk: value ${i} is ${y[i]}`);
   const a = shapiroWilkCoefficients(n);
   const range = y[n - 1]! - shift - (y[0]! - shift);
   if (range < SMALL) return { w: 1, p: 1 };

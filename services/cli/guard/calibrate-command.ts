@@ -78,6 +78,8 @@ export async function runGuardCalibrateCommand(
       io.err(
         `vigil guard calibrate: model ${id}: ${cal.profile.models[id]!.events} profile events, ${c.events} held-out events from ${c.pseudoClients} pseudo-clients${c.inSample ? ' (in-sample: reference too small to hold out)' : ''}; held-out event flag rate ${c.eventFlagRate.toFixed(4)}, client flag rate ${c.clientFlagRate.toFixed(4)} (target ${cal.thresholds.targetFpr})\n`,
       );
+      for (const w of c.warnings ?? [])
+        io.err(`vigil guard calibrate: model ${id}: warning: ${w}\n`);
     }
     io.err(`vigil guard calibrate: wrote ${raw.out}\n`);
     return EXIT_OK;

@@ -90,6 +90,69 @@ describe('calibration', () => {
     expect(t.calibration.clientsFlaggedBy).toHaveProperty('prada');
   });
 
+  it('PRADA: the threshold holds for benign clients living longer than the reference clients', () => {
+    // Short rings so that a life of pradaHistory + pradaWindow (150) is cheap to replay: clients
+    // living 300 queries, the reference's 20–80.
+    const c = calibrateGuard(
+      benignEvents({ clients: 300, minQueries: 20, maxQueries: 80, seed: 1 }),
+      {
+        targetFpr: 0.01,
+        pradaHistory: 100,
+        pradaWindow: 50,
+      },
+    );
+    const t = c.thresholds.models.fraud!;
+    expect(Number.isFinite(t.prada)).toBe(true);
+    expect(t.calibration.warnings).toBeUndefined();
+    const engine = new GuardEngine(c.profile, c.thresholds);
+    const ev = benignEvents({
+      clients: 40,
+      minQueries: 300,
+      maxQueries: 300,
+      seed: 77,
+      prefix: 'l',
+    });
+    let worst = 0;
+    for (const e of ev) worst = Math.max(worst, engine.scoreDetailed(e).prada ?? 0);
+    expect(worst).toBeLessThan(t.prada);
+  }, 60_000);
+
+  it('PRADA: turned off, with a warning, when too few reference clients reach pradaMinDistances', () => {
+    const c = calibrateGuard(
+      benignEvents({ clients: 200, minQueries: 10, maxQueries: 30, seed: 1 }),
+      {
+        targetFpr: 0.01,
+      },
+    );
+    const t = c.thresholds.models.fraud!;
+    expect(t.prada).toBe(Infinity);
+    expect(t.calibration.warnings).toEqual([
+      expect.stringMatching(
+        /^PRADA rule off: 0 of \d+ calibration pseudo-clients reached 30 minimum distances, 20 needed/,
+      ),
+    ]);
+    const back = parseGuardCalibration(JSON.parse(JSON.stringify(c)));
+    expect(back.thresholds.models.fraud!.prada).toBe(Infinity);
+    expect(back.thresholds.models.fraud!.calibration.warnings).toEqual(t.calibration.warnings);
+  }, 60_000);
+
+  it('rejects a PRADA space whose arrays do not match the feature space', () => {
+    const c = JSON.parse(JSON.stringify(calibrated()));
+    c.profile.models.fraud.prada.lambda.pop();
+    expect(() => parseGuardCalibration(c)).toThrow(
+      /profile\.models\.fraud\.prada\.lambda: must be an array of 8 finite numbers \(one per feature of space\.names\), got an array of 7/,
+    );
+    c.profile.models.fraud.prada.lambda = 'x';
+    expect(() => parseGuardCalibration(c)).toThrow(
+      /prada\.lambda: must be an array of 8 finite numbers/,
+    );
+    const d = JSON.parse(JSON.stringify(calibrated()));
+    d.profile.models.fraud.prada.scale[0] = null;
+    expect(() => parseGuardCalibration(d)).toThrow(
+      /prada\.scale: must be an array of 8 finite numbers/,
+    );
+  });
+
   it('rejects bad targets and an empty reference, naming them', () => {
     expect(() => calibrateGuard([], {})).toThrow(ValidationError);
     const ref = benignEvents({ clients: 2, minQueries: 5, maxQueries: 5, seed: 1 });

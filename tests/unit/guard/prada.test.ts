@@ -6,8 +6,10 @@ import {
   parseGuardCalibration,
   resolveGuardParams,
 } from '../../../services/guard/index.js';
+import { SimilarityMap, standardize } from '../../../services/guard/feature-space.js';
 import {
   fitYeoJohnson,
+  madSorted,
   PradaState,
   scorePrada,
   yeoJohnson,
@@ -120,7 +122,16 @@ describe('PradaState and scorePrada', () => {
     expect(s.bytes).toBe(bytes);
   });
 
-  it('is not scored before pradaMinDistances, then gives W and p exactly as shapiroWilk(D)', () => {
+  /** D winsorized at median ± 3·1.4826·MAD (median: the element at n >> 1 of the sorted values). */
+  function winsorize(d: number[]): number[] {
+    const srt = [...d].sort((a, b) => a - b);
+    const med = srt[srt.length >> 1]!;
+    const dev = srt.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
+    const mad = 1.4826 * dev[dev.length >> 1]!;
+    return d.map((x) => Math.min(med + 3 * mad, Math.max(med - 3 * mad, x)));
+  }
+
+  it('is not scored before pradaMinDistances, then gives W and p exactly as shapiroWilk(winsorized D)', () => {
     const s = new PradaState(3, params);
     const norm = gaussian(mulberry32(10));
     for (let i = 0; i < 30; i++) s.observe(Float32Array.of(norm(), norm(), norm()));
@@ -130,7 +141,7 @@ describe('PradaState and scorePrada', () => {
     for (let i = 0; i < 100; i++) {
       s.observe(Float32Array.of(norm(), norm(), norm()));
       const r = scorePrada(params, s);
-      const ref = shapiroWilk(s.distances.toArray());
+      const ref = shapiroWilk(winsorize(s.distances.toArray()));
       expect(r.w).toBe(ref.w);
       expect(r.score).toBe(-Math.log10(ref.p));
     }
@@ -141,7 +152,9 @@ describe('PradaState and scorePrada', () => {
     for (let i = 0; i < 40; i++) s.observe(Float32Array.of(0.5 * i));
     const r = scorePrada(params, s);
     expect(r).toMatchObject({ score: 300, w: 0, n: 39 });
-    expect(r.reason).toMatch(/all lie at the same distance 0\.5 .*\(degenerate\)/);
+    expect(r.reason).toMatch(
+      /all of the last 39 new queries lie at the same distance 0\.5 .*\(degenerate\)/,
+    );
   });
 
   it('scores a JBDA-like client (a few discrete step distances) far above natural queries', () => {
@@ -166,6 +179,130 @@ describe('PradaState and scorePrada', () => {
     expect(a.score).toBeLessThan(3);
     expect(b.score).toBeGreaterThan(6);
     expect(b.reason).toMatch(/^query-distance normality \(PRADA, Juuti et al\. 2019\): .*W=0\.\d+/);
+  });
+});
+
+describe('PRADA robustness (winsorized D, bounded coordinates)', () => {
+  const params = { pradaHistory: 1000, pradaWindow: 200, pradaMinDistances: 30 };
+
+  it('computes the MAD of a sorted sample around its middle element without sorting again', () => {
+    const norm = gaussian(mulberry32(3));
+    for (const n of [3, 4, 7, 30, 31, 200]) {
+      const srt = Array.from({ length: n }, () => norm()).sort((a, b) => a - b);
+      const m = srt[n >> 1]!;
+      const dev = srt.map((x) => Math.abs(x - m)).sort((a, b) => a - b);
+      expect(madSorted(srt, n, m)).toBe(dev[n >> 1]);
+    }
+  });
+
+  /** 100 natural queries; `edit(i, prev, v)` may replace the i-th. Returns the highest score. */
+  function worstScore(
+    seed: number,
+    edit: (i: number, prev: Float32Array, v: Float32Array) => Float32Array,
+  ): number {
+    const s = new PradaState(4, params);
+    const norm = gaussian(mulberry32(seed));
+    let prev: Float32Array = Float32Array.of(0, 0, 0, 0);
+    let worst = 0;
+    for (let i = 0; i < 100; i++) {
+      const v: Float32Array = edit(
+        i,
+        prev,
+        Float32Array.from([0, 0, 0, 0], () => norm()),
+      );
+      s.observe(v);
+      prev = v;
+      worst = Math.max(worst, scorePrada(params, s).score);
+    }
+    return worst;
+  }
+
+  it('one near-duplicate or one ×10 value does not make a natural client non-normal', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const plain = worstScore(seed, (_, __, v) => v);
+      // Query 40 resends query 39 with one value edited by 0.01 (ln d ≈ −4.6, the rest ≈ 0).
+      const nearDup = worstScore(seed, (i, prev, v) =>
+        i === 40 ? prev.map((x, j) => (j === 3 ? x + 0.01 : x)) : v,
+      );
+      // Query 40 has one value mistyped ×10.
+      const typo = worstScore(seed, (i, _, v) =>
+        i === 40 ? v.map((x, j) => (j === 3 ? 10 * x : x)) : v,
+      );
+      expect(plain).toBeLessThan(3);
+      expect(nearDup).toBeLessThan(3);
+      expect(typo).toBeLessThan(3);
+    }
+  });
+
+  it('reports the winsorized values, and a lattice stays degenerate with an outlier in it', () => {
+    const s = new PradaState(2, params);
+    for (let i = 0; i < 60; i++) s.observe(Float32Array.of(0.5 * i, 0));
+    s.observe(Float32Array.of(1e4, 0)); // one far query: ln d ≫ the lattice's
+    const r = scorePrada(params, s);
+    expect(r).toMatchObject({ score: 300, w: 0, n: 60 });
+    expect(r.reason).toMatch(/most of the last 60 new queries lie at the same distance 0\.5/);
+    const t = new PradaState(4, params);
+    const norm = gaussian(mulberry32(4));
+    for (let i = 0; i < 60; i++) t.observe(Float32Array.from([0, 0, 0, 0], () => norm()));
+    t.observe(t.history.row(59).map((x) => x + 1e-4));
+    const u = scorePrada(params, t);
+    expect(u.winsorized).toBeGreaterThanOrEqual(1);
+    expect(u.reason).toMatch(/\d+ winsorized at median ×\/÷ /);
+  });
+
+  it('leaves non-finite distances out of D (an infinite vector cannot switch the test off)', () => {
+    const s = new PradaState(2, params);
+    for (let i = 0; i < 60; i++) s.observe(Float32Array.of(0.5 * i, 0));
+    s.observe(Float32Array.of(Infinity, 0));
+    for (let i = 0; i < 100; i++) s.observe(Float32Array.of(0.5 * (i + 100), 0));
+    expect(s.nonFinite).toBeGreaterThan(0);
+    expect(Array.from(s.sortedDistances()).every(Number.isFinite)).toBe(true);
+    const r = scorePrada(params, s);
+    expect(r.score).toBe(300);
+    const back = PradaState.fromJSON(2, params, { ...s.toJSON(), distances: [NaN, Infinity, 1] });
+    expect(Array.from(back.sortedDistances())).toEqual([1]);
+  });
+
+  it('maps absurd feature and embedding values to bounded finite coordinates', () => {
+    const mp = calibrated().profile.models.fraud!;
+    const space = {
+      ...mp.space,
+      embeddingDims: 2,
+      embeddingMean: [0, 0],
+      embeddingScale: [1e-3, 1],
+    };
+    const sim = new SimilarityMap(space);
+    const e = makeEvent('huge', 'huge', START_MS, new Array<number>(FEATURES).fill(0));
+    for (const ev of [
+      { ...e, embedding: [1e300, -1e300] },
+      { ...e, features: { ...e.features, f0: 1e300, f1: -1e300 } },
+    ]) {
+      const v = sim.map(standardize(space, ev));
+      expect(Array.from(v).every((x) => Number.isFinite(x) && Math.abs(x) <= 1e6)).toBe(true);
+    }
+  });
+
+  it('keeps flagging a JBDA campaign that sends an absurd value every 150 queries', () => {
+    const { profile, thresholds } = calibrated(0.001);
+    const thr = thresholds.models.fraud!;
+    const engine = new GuardEngine(profile, thresholds);
+    let firstPrada: number | null = null;
+    let n = 0;
+    jbdaEvents('jbda-inf', 50, 4, 0.5, 3).forEach((e, i) => {
+      const stream =
+        i % 150 === 0
+          ? [{ ...e, eventId: `${e.eventId}-x`, features: { ...e.features, f0: 1e300 } }, e]
+          : [e];
+      for (const x of stream) {
+        const d = engine.scoreDetailed(x);
+        n++;
+        expect(Number.isNaN(d.prada ?? 0)).toBe(false);
+        expect(d.meanKnn === null || Number.isFinite(d.meanKnn)).toBe(true);
+        if (firstPrada === null && (d.prada ?? 0) >= thr.prada) firstPrada = n;
+      }
+    });
+    expect(firstPrada).not.toBeNull();
+    expect(firstPrada!).toBeLessThanOrEqual(400);
   });
 });
 

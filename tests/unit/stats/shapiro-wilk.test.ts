@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   alnorm,
+  COEFFICIENT_CACHE_MAX_N,
   ppnd,
   shapiroWilk,
   shapiroWilkCoefficients,
+  shapiroWilkSorted,
 } from '../../../services/stats/shapiro-wilk.js';
 import { expectClose, loadFixture, normals, relErr, rng } from './golden.js';
 
@@ -85,6 +87,24 @@ describe('shapiroWilk vs scipy.stats.shapiro (AS R94)', () => {
       for (let i = 1; i < a.length; i++) expect(a[i]).toBeLessThan(a[i - 1]!);
       expect(shapiroWilkCoefficients(n)).toBe(a);
     }
+  });
+
+  it('the sorted form rejects non-finite values and shifts too (a NaN W would read as "normal")', () => {
+    expect(() => shapiroWilkSorted([1, 2, Infinity])).toThrow(/value 2 is Infinity/);
+    expect(() => shapiroWilkSorted([NaN, 1, 2, 3])).toThrow(/value 0 is NaN/);
+    expect(() => shapiroWilkSorted([1, 2, 3, 4], 4, NaN)).toThrow(/shift is NaN/);
+    // Only the first n values are read.
+    expect(shapiroWilkSorted([1, 2, 4, 7, Infinity], 4, 4)).toEqual(shapiroWilk([1, 2, 4, 7]));
+  });
+
+  it('keeps the coefficients of the last n above the cache bound', () => {
+    const n = COEFFICIENT_CACHE_MAX_N + 200;
+    const a = shapiroWilkCoefficients(n);
+    expect(shapiroWilkCoefficients(n)).toBe(a);
+    const b = shapiroWilkCoefficients(n + 1);
+    expect(b).not.toBe(a);
+    expect(shapiroWilkCoefficients(n + 1)).toBe(b);
+    expect(shapiroWilkCoefficients(n)).toEqual(a);
   });
 
   it('auxiliary AS 111 / AS 66 routines: normal quantile and tail', () => {
