@@ -17,9 +17,10 @@
  *    across benign pseudo-clients at the rule's budget (divided by the share of pseudo-clients the
  *    rule can fire for at all), extrapolated with the exponential tail when the budget is rarer
  *    than 1/clients.
- *    The flagged-events count must also keep a binomial bound — P(Bin(flagWindow, event flag
- *    rate) ≥ n) × (windows in a long client life) ≤ budget — so a small calibration set cannot
- *    make it trigger-happy; the extraction and PRADA thresholds never go below −log10(budget); the
+ *    The flagged-events count must also keep a beta-binomial bound (beta-binomial.ts): clients
+ *    flag events at rates of their own, fitted to the pseudo-clients' lives, and the bound covers
+ *    a life as long as the longest pseudo-client's or `pradaHistory + pradaWindow`, so neither a
+ *    small calibration set nor heavy-but-benign clients make it trigger-happy; the extraction and PRADA thresholds never go below −log10(budget); the
  *    query-similarity threshold also holds for benign clients living a whole history
  *    (see longLivedBound), and the PRADA threshold for benign clients living
  *    `pradaHistory + pradaWindow` queries (see pradaLongLivedBound), not only as long as the
@@ -31,7 +32,7 @@
  */
 import type { InferenceEvent } from '../common/event.js';
 import { ValidationError } from '../common/errors.js';
-import { binomialSf } from './binomial.js';
+import { fitDispersion, flaggedWindowProbability, type FlagCount } from './beta-binomial.js';
 import { buildModelProfile } from './build-profile.js';
 import { GuardEngine } from './engine.js';
 import { SimilarityMap, standardize } from './feature-space.js';
@@ -219,10 +220,16 @@ export function calibrateModel(
       : Infinity;
   const statefulDistance = Math.min(perClient, longLivedBound(mp, params, events, budget.stateful));
 
-  const ex = clients.flatMap((c) => (c.maxExtraction === null ? [] : [c.maxExtraction]));
-  const extraction = upperThreshold(ex, budget.extraction, clients.length);
-
   const warnings: string[] = [];
+  const ex = clients.flatMap((c) => (c.maxExtraction === null ? [] : [c.maxExtraction]));
+  let extraction = upperThreshold(ex, budget.extraction, clients.length);
+  const exLong = extractionLongLivedBound(single, never, params, events, budget.extraction);
+  if (exLong.windows >= params.minPseudoClients)
+    extraction = Math.max(extraction, exLong.threshold);
+  else
+    warnings.push(
+      `extraction rule calibrated on the reference clients' lives only: the calibration events replayed as pseudo-clients of ${exLong.life} queries give ${exLong.windows} scored windows of ${params.extractionWindow} queries, ${params.minPseudoClients} needed to bound it for long-lived clients (a longer reference)`,
+    );
   let prada = Infinity;
   if (mp.prada !== null) {
     const pr = clients.flatMap((c) => (c.maxPrada === null ? [] : [c.maxPrada]));
@@ -244,6 +251,7 @@ export function calibrateModel(
     params.flagWindow,
     budget.flaggedEvents,
     eventFpr,
+    longLife(params),
   );
 
   const chosen: ModelThresholds = {
@@ -314,6 +322,88 @@ function longLivedBound(
 }
 
 /**
+ * The life the long-life bounds cover: a full query-similarity history or a full PRADA history
+ * plus a turned-over D, whichever is longer (1,200 queries at the defaults).
+ */
+export function longLife(params: GuardParams): number {
+  return Math.max(params.historySize, params.pradaHistory + params.pradaWindow);
+}
+
+/**
+ * The extraction tests, like the PRADA test, run on every query over a sliding window
+ * (`extractionWindow` queries), so a benign client living longer than the reference's has more
+ * chances to cross the threshold: on the unit-test fixture (reference clients of 20–80 queries,
+ * target 1 %), benign clients of 1,000 and 3,000 queries were flagged by this rule 5 and 20 times
+ * in 60. This bound covers a life of {@link longLife} queries the way the PRADA bound does: the
+ * calibration events are replayed through the engine, in file order, as pooled pseudo-clients of
+ * that many queries, cut into N blocks of `extractionWindow`; the threshold is the budget/N
+ * quantile of the block maxima. The rate test needs a clock: each replayed event advances its
+ * pseudo-client's clock by the gap since the previous event of its own client (a client's first
+ * event by its client's first gap; a single-event client's by the median gap), so the pooled
+ * stream goes at the pace of a typical client, not at the whole reference's. Pooling loses the
+ * heterogeneity of real clients (a merchant whose customers all sit near the boundary), which
+ * the quantile over the real pseudo-clients' lives keeps: the threshold is the larger of the two.
+ */
+function extractionLongLivedBound(
+  profile: GuardProfile,
+  never: GuardThresholds,
+  params: GuardParams,
+  events: readonly InferenceEvent[],
+  budget: number,
+): { threshold: number; windows: number; life: number } {
+  const life = Math.max(1, Math.min(longLife(params), events.length));
+  const blocks = Math.ceil(life / params.extractionWindow);
+  const gaps = clientGaps(events);
+  const engine = new GuardEngine(profile, never, {
+    maxClients: Number.MAX_SAFE_INTEGER,
+    idleTimeoutMs: Infinity,
+  });
+  const maxima: number[] = [];
+  let best: number | null = null;
+  let clock = events[0]?.timestamp ?? 0;
+  events.forEach((e, i) => {
+    const pos = i % life;
+    if (pos === 0) clock = events[0]!.timestamp;
+    if (pos % params.extractionWindow === 0) {
+      if (best !== null) maxima.push(best);
+      best = null;
+    }
+    clock += gaps[i]!;
+    const d = engine.scoreDetailed({
+      ...e,
+      clientId: `long-life-${Math.floor(i / life)}`,
+      timestamp: clock,
+    });
+    if (d.clientState.queries >= params.minExtractionQueries)
+      best = Math.max(best ?? -Infinity, d.scores.extraction);
+  });
+  if (best !== null) maxima.push(best);
+  const threshold =
+    maxima.length > 0 ? tailQuantile(fitTail(maxima, 'upper'), budget / blocks) : Infinity;
+  return { threshold, windows: maxima.length, life };
+}
+
+/**
+ * Per event, the time since the previous event of the same client; a client's first event gets
+ * its client's first gap, a single-event client's the median gap (0 when there is none).
+ */
+function clientGaps(events: readonly InferenceEvent[]): number[] {
+  const last = new Map<string, number>();
+  const first = new Map<string, number>();
+  const gaps = events.map((e) => {
+    const prev = last.get(e.clientId);
+    last.set(e.clientId, e.timestamp);
+    if (prev === undefined) return NaN;
+    const g = Math.max(0, e.timestamp - prev);
+    if (!first.has(e.clientId)) first.set(e.clientId, g);
+    return g;
+  });
+  const known = gaps.filter((g) => !Number.isNaN(g)).sort((a, b) => a - b);
+  const median = known.length > 0 ? known[known.length >> 1]! : 0;
+  return gaps.map((g, i) => (Number.isNaN(g) ? (first.get(events[i]!.clientId) ?? median) : g));
+}
+
+/**
  * The PRADA test runs on every query over a sliding window of the last `pradaWindow` minimum
  * distances, for as long as a client lives, so the worst score of the reference's clients (which
  * live as long as they happened to) does not bound a benign client that lives longer: its
@@ -360,13 +450,20 @@ function pradaLongLivedBound(
   return { threshold, windows: maxima.length, life };
 }
 
-/** Smallest count that both the benign pseudo-clients and a binomial bound keep within budget. */
+/**
+ * Smallest count that both the benign pseudo-clients and a beta-binomial bound keep within budget.
+ * The bound (beta-binomial.ts) lets every client flag events at its own rate, p ~ Beta with the
+ * pooled mean (at least `eventFpr`) and a dispersion fitted to the pseudo-clients' lives, and
+ * covers a life of `life` events: the longest pseudo-client's or `longLife`, whichever is longer,
+ * so that a threshold learned from short-lived reference clients still holds for long-lived ones.
+ */
 function flaggedEventsThreshold(
   clients: readonly ClientLife[],
   event: number,
   window: number,
   budget: number,
   eventFpr: number,
+  longLife: number,
 ): number {
   const maxima = clients.map((c) => {
     let best = 0;
@@ -378,14 +475,19 @@ function flaggedEventsThreshold(
     }
     return best;
   });
-  const flagged = clients.reduce((s, c) => s + c.scores.filter((x) => x >= event).length, 0);
-  const total = clients.reduce((s, c) => s + c.scores.length, 0);
-  const rate = Math.max(eventFpr, total > 0 ? flagged / total : 0);
-  const longest = Math.max(window, ...clients.map((c) => c.scores.length));
+  const counts: FlagCount[] = clients.map((c) => ({
+    flagged: c.scores.filter((x) => x >= event).length,
+    events: c.scores.length,
+  }));
+  const flagged = counts.reduce((s, c) => s + c.flagged, 0);
+  const total = counts.reduce((s, c) => s + c.events, 0);
+  const mean = Math.min(0.5, Math.max(eventFpr, total > 0 ? flagged / total : 0));
+  const phi = fitDispersion(counts, mean);
+  const life = Math.max(window, longLife, ...clients.map((c) => c.scores.length));
   for (let n = 2; n <= window; n++) {
     const empirical = maxima.filter((m) => m >= n).length / Math.max(1, maxima.length);
-    const bound = binomialSf(n, window, rate) * (longest / window);
-    if (empirical <= budget && bound <= budget) return n;
+    if (empirical > budget) continue;
+    if (flaggedWindowProbability(n, window, life, mean, phi) <= budget) return n;
   }
   return window + 1;
 }

@@ -117,6 +117,27 @@ describe('calibration', () => {
     expect(worst).toBeLessThan(t.prada);
   }, 60_000);
 
+  it('extraction and flagged events: the thresholds hold for benign clients living 1,000 queries', () => {
+    // The reference's clients live 20–80 queries. Before the long-life bounds (the extraction
+    // replay and the beta-binomial life of calibrate.ts), 3 of these 40 clients were flagged
+    // (2 by the extraction rule, 1 by flagged events); now none is, by any rule.
+    const { profile, thresholds } = calibrated(0.01);
+    const engine = new GuardEngine(profile, thresholds);
+    const ev = benignEvents({
+      clients: 40,
+      minQueries: 1000,
+      maxQueries: 1000,
+      seed: 22,
+      prefix: 'L',
+    });
+    const flagged = new Map<string, string[]>();
+    for (const e of ev) {
+      const r = engine.score(e);
+      if (r.clientFlagged && !flagged.has(e.clientId)) flagged.set(e.clientId, r.clientState.rules);
+    }
+    expect([...flagged]).toEqual([]);
+  }, 60_000);
+
   it('PRADA: turned off, with a warning, when too few reference clients reach pradaMinDistances', () => {
     const c = calibrateGuard(
       benignEvents({ clients: 200, minQueries: 10, maxQueries: 30, seed: 1 }),
@@ -127,6 +148,11 @@ describe('calibration', () => {
     const t = c.thresholds.models.fraud!;
     expect(t.prada).toBe(Infinity);
     expect(t.calibration.warnings).toEqual([
+      // This reference (~4,000 events) is also too short for the extraction rule's long-life
+      // bound: it stays on, calibrated on the reference clients' lives, and says so.
+      expect.stringMatching(
+        /^extraction rule calibrated on the reference clients' lives only: .* pseudo-clients of 1200 queries give \d+ scored windows of 200 queries, 20 needed/,
+      ),
       expect.stringMatching(
         /^PRADA rule off: 0 of \d+ calibration pseudo-clients reached 30 minimum distances, 20 needed/,
       ),
