@@ -80,14 +80,19 @@ export function fitDispersion(counts: readonly FlagCount[], mean: number): numbe
 const LOG_NODES = 600;
 /** Linearly spaced nodes over the density's bulk (mean ± 12 standard deviations). */
 const BULK_NODES = 400;
-/** The integration reaches p = 1e−30 (and 1 − 1e−30): below it Beta mass contributes nothing here. */
+/**
+ * The grids reach p = 1e−30 and 1 − 1e−30; the Beta mass beyond them (large when a or b ≪ 1) is
+ * added in closed form, with g taken at 0 and 1.
+ */
 const LOG_EDGE = Math.log(1e-30);
 
 /**
  * E[g(p)] for p ~ Beta(a, b), by the trapezoid rule in t = ln p on (0, ½] and t = ln(1 − p) on
  * [½, 1): a logarithmic grid towards each end follows the density's singularities at 0 and 1 when
  * a or b < 1, and a linear grid over mean ± 12 sd resolves a narrow peak (large a + b, where the
- * logarithmic grid alone steps over it). `g` must be bounded (here: a probability).
+ * logarithmic grid alone steps over it). The mass within 1e−30 of each end, ≈ e^{a·ln ε}/(a·B(a, b))
+ * (and the same with b), is added with g(0) and g(1): at a = b = 0.01 it is half of the whole mass
+ * (found in review: E[1] was 0.50 there without it). `g` must be bounded (here: a probability).
  */
 export function betaExpectation(a: number, b: number, g: (p: number) => number): number {
   const lnB = lnBeta(a, b);
@@ -121,20 +126,31 @@ export function betaExpectation(a: number, b: number, g: (p: number) => number):
       prev = { t, f };
     }
   });
+  // ∫_0^ε p^{a−1}(1 − p)^{b−1} dp ≈ ε^a / a (1 − p ≈ 1 there), likewise at the other end.
+  sum += (Math.exp(a * LOG_EDGE - lnB) / a) * g(0);
+  sum += (Math.exp(b * LOG_EDGE - lnB) / b) * g(1);
   return sum;
+}
+
+/**
+ * Upper bound on the probability that a client with flag rate p reaches `n` flagged events in
+ * some window of `window` consecutive events over a life of `life` events (the maximum of a
+ * sliding count, a scan statistic): the first window reaches n, or a later one does first — and
+ * then its newest event is flagged and its other window − 1 events hold at least n − 1:
+ * P ≤ P(Bin(window, p) ≥ n) + (life − window) · p · P(Bin(window − 1, p) ≥ n − 1).
+ * A strict bound, unlike counting only disjoint or half-overlapping windows, which underestimated
+ * the simulated probability by up to 2.5× over a 1,200-event life (review).
+ */
+export function scanBound(n: number, window: number, life: number, p: number): number {
+  const extra = Math.max(0, life - window);
+  return Math.min(1, binomialSf(n, window, p) + extra * p * binomialSf(n - 1, window - 1, p));
 }
 
 /**
  * Probability that a benign client drawn from the fitted population reaches `n` flagged events
  * in some window of `window` consecutive events over a life of `life` events:
- * E_p[min(1, m · P(Bin(window, p) ≥ n))] with p ~ Beta(μφ, (1 − μ)φ) and m = 2⌈life / window⌉ − 1,
- * the windows of a life that start at multiples of window/2 (a union bound over them). The rule
- * counts over a sliding window, whose maximum over a life (a scan statistic) is not strictly
- * bounded by these m windows: on simulated lives (200 events, window 50, μ = 0.02, φ = 20;
- * unit test) the ⌈life / window⌉ disjoint windows alone underestimated it by up to 1.6×, the m
- * half-overlapping ones came within ±25 % of it at every n from 3 to 20. The
- * min(1, ·) inside the expectation keeps a client whose rate alone reaches `n` from counting more
- * than once.
+ * E_p[scanBound(n, window, life, p)] with p ~ Beta(μφ, (1 − μ)φ); φ at the top of
+ * {@link PHI_RANGE} is the binomial (every client at rate μ).
  */
 export function flaggedWindowProbability(
   n: number,
@@ -143,10 +159,7 @@ export function flaggedWindowProbability(
   mean: number,
   phi: number,
 ): number {
-  const windows = Math.max(1, 2 * Math.ceil(life / window) - 1);
-  if (phi >= PHI_RANGE[1]) return Math.min(1, windows * binomialSf(n, window, mean));
-  const v = betaExpectation(mean * phi, (1 - mean) * phi, (p) =>
-    Math.min(1, windows * binomialSf(n, window, p)),
-  );
+  if (phi >= PHI_RANGE[1]) return scanBound(n, window, life, mean);
+  const v = betaExpectation(mean * phi, (1 - mean) * phi, (p) => scanBound(n, window, life, p));
   return Math.min(1, Math.max(0, v));
 }

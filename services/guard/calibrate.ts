@@ -18,21 +18,30 @@
  *    rule can fire for at all), extrapolated with the exponential tail when the budget is rarer
  *    than 1/clients.
  *    The flagged-events count must also keep a beta-binomial bound (beta-binomial.ts): clients
- *    flag events at rates of their own, fitted to the pseudo-clients' lives, and the bound covers
- *    a life as long as the longest pseudo-client's or `pradaHistory + pradaWindow`, so neither a
- *    small calibration set nor heavy-but-benign clients make it trigger-happy; the extraction and PRADA thresholds never go below −log10(budget); the
- *    query-similarity threshold also holds for benign clients living a whole history
- *    (see longLivedBound), and the PRADA threshold for benign clients living
- *    `pradaHistory + pradaWindow` queries (see pradaLongLivedBound), not only as long as the
- *    reference's clients. When fewer than `minPseudoClients` calibration pseudo-clients (or
- *    long-life windows) reach `pradaMinDistances`, the PRADA rule is turned off (threshold
- *    Infinity) and the calibration figures carry a warning saying why.
+ *    flag events at rates of their own, fitted to the pseudo-clients' lives, and the bound (a
+ *    strict scan-statistic bound given the rate) covers a life as long as the longest
+ *    pseudo-client's or {@link longLife}, so neither a small calibration set nor heavy-but-benign
+ *    clients make it trigger-happy. The extraction and PRADA thresholds never go below
+ *    −log10(budget). The query-similarity threshold also holds for benign clients living a whole
+ *    history (`historySize`; see longLivedBound), the PRADA threshold for benign clients living
+ *    `pradaHistory + pradaWindow` queries (see pradaLongLivedBound) and the extraction threshold
+ *    for benign clients living {@link longLife} queries (see extractionLongLivedBound), not only
+ *    as long as the reference's clients. When fewer than `minPseudoClients` calibration
+ *    pseudo-clients (or long-life windows) reach `pradaMinDistances`, the PRADA rule is turned
+ *    off (threshold Infinity) and the calibration figures carry a warning saying why; a rule
+ *    that no threshold keeps within budget, or an extraction bound the reference is too short
+ *    for, is also named in the warnings.
  * 5. The held-out half is replayed again with the chosen thresholds; the figures (event flag rate,
  *    client flag rate and by which rule) are stored with the thresholds.
  */
 import type { InferenceEvent } from '../common/event.js';
 import { ValidationError } from '../common/errors.js';
-import { fitDispersion, flaggedWindowProbability, type FlagCount } from './beta-binomial.js';
+import {
+  fitDispersion,
+  flaggedWindowProbability,
+  PHI_RANGE,
+  type FlagCount,
+} from './beta-binomial.js';
 import { buildModelProfile } from './build-profile.js';
 import { GuardEngine } from './engine.js';
 import { SimilarityMap, standardize } from './feature-space.js';
@@ -66,10 +75,10 @@ export const DEFAULT_TARGET_FPR = 0.01;
  * similarity and the extraction tests keep the third each they had before the PRADA rule existed,
  * so their thresholds — and the black-box and probing detection they give — are unchanged (the
  * extraction score's benign tail is flat: a halved budget raises its threshold by ~5 points and
- * delays campaigns it catches right at a query budget). The flagged-events count gives up half of
- * its third to PRADA: its threshold is a count set by the worst benign pseudo-client (any budget
- * below 1/pseudo-clients asks for none of them to reach it) and a binomial bound, so it rarely
- * moves when the budget halves.
+ * delays campaigns it catches right at a query budget). The flagged-events count gave up half of
+ * its third to PRADA when its threshold was set by the worst benign pseudo-client and a binomial
+ * bound (it then rarely moved when the budget halved); under the beta-binomial bound it moves
+ * more (e.g. 30 → 39 of 50 at φ = 5), and the rule is now a backstop behind the similarity rule.
  */
 export const BUDGET_DIVISORS = {
   stateful: 3,
@@ -230,6 +239,10 @@ export function calibrateModel(
     warnings.push(
       `extraction rule calibrated on the reference clients' lives only: the calibration events replayed as pseudo-clients of ${exLong.life} queries give ${exLong.windows} scored windows of ${params.extractionWindow} queries, ${params.minPseudoClients} needed to bound it for long-lived clients (a longer reference)`,
     );
+  if (extraction >= 300)
+    warnings.push(
+      `extraction rule off in effect: its threshold ${extraction} is at or above the highest score (300)`,
+    );
   let prada = Infinity;
   if (mp.prada !== null) {
     const pr = clients.flatMap((c) => (c.maxPrada === null ? [] : [c.maxPrada]));
@@ -252,6 +265,7 @@ export function calibrateModel(
     budget.flaggedEvents,
     eventFpr,
     longLife(params),
+    warnings,
   );
 
   const chosen: ModelThresholds = {
@@ -335,9 +349,9 @@ export function longLife(params: GuardParams): number {
  * chances to cross the threshold: on the unit-test fixture (reference clients of 20–80 queries,
  * target 1 %), benign clients of 1,000 and 3,000 queries were flagged by this rule 5 and 20 times
  * in 60. This bound covers a life of {@link longLife} queries the way the PRADA bound does: the
- * calibration events are replayed through the engine, in file order, as pooled pseudo-clients of
- * that many queries, cut into N blocks of `extractionWindow`; the threshold is the budget/N
- * quantile of the block maxima. The rate test needs a clock: each replayed event advances its
+ * calibration events are replayed through the engine as pooled pseudo-clients of that many
+ * queries (in file order), cut into N blocks of `extractionWindow`; the
+ * threshold is the budget/N quantile of the block maxima. The rate test needs a clock: each replayed event advances its
  * pseudo-client's clock by the gap since the previous event of its own client (a client's first
  * event by its client's first gap; a single-event client's by the median gap), so the pooled
  * stream goes at the pace of a typical client, not at the whole reference's. Pooling loses the
@@ -358,17 +372,28 @@ function extractionLongLivedBound(
     maxClients: Number.MAX_SAFE_INTEGER,
     idleTimeoutMs: Infinity,
   });
+  // Events stay in file order, so a pooled life interleaves many clients and its successive
+  // distances are between different clients' queries, unlike the within-client ones the distances
+  // test compares with: on populations whose clients each have a centre this inflates the bound
+  // (review: 33.5 against 2.98 from the reference clients on such a fixture). Replaying whole
+  // clients one after another instead was measured worse: each window then mixes a few
+  // heterogeneous clients, and on the red-team references the bound rose to 51 and 81 (from
+  // 36 and 41 set by the reference clients), which would have made the rule miss probing. The
+  // bound is kept as it is; README states the limit.
+  const order = events.map((_, i) => i);
   const maxima: number[] = [];
   let best: number | null = null;
-  let clock = events[0]?.timestamp ?? 0;
-  events.forEach((e, i) => {
+  const start = events[0]?.timestamp ?? 0;
+  let clock = start;
+  order.forEach((idx, i) => {
+    const e = events[idx]!;
     const pos = i % life;
-    if (pos === 0) clock = events[0]!.timestamp;
+    if (pos === 0) clock = start;
     if (pos % params.extractionWindow === 0) {
       if (best !== null) maxima.push(best);
       best = null;
     }
-    clock += gaps[i]!;
+    clock += gaps[idx]!;
     const d = engine.scoreDetailed({
       ...e,
       clientId: `long-life-${Math.floor(i / life)}`,
@@ -464,6 +489,7 @@ function flaggedEventsThreshold(
   budget: number,
   eventFpr: number,
   longLife: number,
+  warnings: string[],
 ): number {
   const maxima = clients.map((c) => {
     let best = 0;
@@ -481,15 +507,23 @@ function flaggedEventsThreshold(
   }));
   const flagged = counts.reduce((s, c) => s + c.flagged, 0);
   const total = counts.reduce((s, c) => s + c.events, 0);
-  const mean = Math.min(0.5, Math.max(eventFpr, total > 0 ? flagged / total : 0));
-  const phi = fitDispersion(counts, mean);
-  const life = Math.max(window, longLife, ...clients.map((c) => c.scores.length));
+  const pooled = total > 0 ? flagged / total : 0;
+  // The dispersion is fitted at the observed rate (fitted at a raised mean, counts below it look
+  // overdispersed: with no flagged event at all the fit ran to the bottom of its range and the
+  // rule switched itself off); with no flagged event there is nothing to fit: the binomial.
+  const phi = flagged > 0 ? fitDispersion(counts, pooled) : PHI_RANGE[1];
+  const mean = Math.min(1 - 1e-9, Math.max(eventFpr, pooled));
+  let life = Math.max(window, longLife);
+  for (const c of clients) life = Math.max(life, c.scores.length);
   for (let n = 2; n <= window; n++) {
     const empirical = maxima.filter((m) => m >= n).length / Math.max(1, maxima.length);
     if (empirical > budget) continue;
     if (flaggedWindowProbability(n, window, life, mean, phi) <= budget) return n;
   }
-  return window + 1;
+  warnings.push(
+    `flagged-events rule off: no count of flagged events in ${window} keeps benign clients within its budget (${budget}; pooled event flag rate ${pooled}, dispersion φ ${phi})`,
+  );
+  return Infinity;
 }
 
 function replayFigures(

@@ -138,6 +138,26 @@ describe('calibration', () => {
     expect([...flagged]).toEqual([]);
   }, 60_000);
 
+  it('flagged events: a calibration set with no flagged event keeps the rule on, at a sane count', () => {
+    // No held-out event reaches the event threshold here. The dispersion used to be fitted at the
+    // mean raised to eventFpr, where all-zero counts look overdispersed: the fit ran to the bottom
+    // of its range and the rule went silently off (51 of 50) or, at eventFpr 0.03, down to 2.
+    for (const [targetFpr, eventFpr] of [
+      [0.01, undefined],
+      [0.1, 0.03],
+    ] as const) {
+      const c = calibrateGuard(
+        benignEvents({ clients: 10, minQueries: 20, maxQueries: 30, seed: 3 }),
+        { targetFpr, eventFpr },
+      );
+      const t = c.thresholds.models.fraud!;
+      expect(t.calibration.eventFlagRate).toBe(0);
+      expect(t.flaggedEvents).toBeGreaterThanOrEqual(5);
+      expect(t.flaggedEvents).toBeLessThanOrEqual(12);
+      expect(t.calibration.warnings?.some((w) => w.startsWith('flagged-events'))).toBeFalsy();
+    }
+  }, 60_000);
+
   it('PRADA: turned off, with a warning, when too few reference clients reach pradaMinDistances', () => {
     const c = calibrateGuard(
       benignEvents({ clients: 200, minQueries: 10, maxQueries: 30, seed: 1 }),
