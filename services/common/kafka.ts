@@ -12,6 +12,7 @@ import {
   type LogEntry,
 } from 'kafkajs';
 import type { Logger } from './log.js';
+import { retry } from './retry.js';
 
 export type {
   Admin,
@@ -71,10 +72,26 @@ export async function ensureTopics(
 ): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.topic));
-  if (missing.length === 0) return [];
-  await admin.createTopics({
-    topics: missing.map((t) => ({ numPartitions: 1, replicationFactor: 1, ...t })),
-    waitForLeaders: true,
-  });
+  if (missing.length > 0)
+    await admin.createTopics({
+      topics: missing.map((t) => ({ numPartitions: 1, replicationFactor: 1, ...t })),
+      waitForLeaders: true,
+    });
+  // A topic another process has just created is listed before its partitions have leaders; a
+  // service that subscribes then died with "This server does not host this topic-partition"
+  // (seen once in CI: the sink, started beside three metrics instances creating the same
+  // topics). Wait until every partition of every topic has a leader.
+  const names = topics.map((t) => t.topic);
+  if (names.length > 0)
+    await retry(
+      async () => {
+        const md = await admin.fetchTopicMetadata({ topics: names });
+        const leaderless = md.topics.flatMap((t) =>
+          t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}/${p.partitionId}`),
+        );
+        if (leaderless.length > 0) throw new Error(`no leader yet: ${leaderless.join(', ')}`);
+      },
+      { retries: 12, initialDelayMs: 100, maxDelayMs: 2_000 },
+    );
   return missing.map((t) => t.topic);
 }
