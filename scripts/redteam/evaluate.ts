@@ -30,6 +30,7 @@ export interface CalibrationSummary {
     extraction: number;
     flaggedEvents: number;
     prada: number;
+    repeats: number;
   };
   heldOut: { eventFlagRate: number; clientFlagRate: number; pseudoClients: number };
   seconds: number;
@@ -56,6 +57,7 @@ export function calibrate(
         extraction: t!.extraction,
         flaggedEvents: t!.flaggedEvents,
         prada: t!.prada,
+        repeats: t!.repeats,
       },
       heldOut: {
         eventFlagRate: t!.calibration.eventFlagRate,

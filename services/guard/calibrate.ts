@@ -10,15 +10,15 @@
  *    recording every event's combined score and, per pseudo-client, the lowest mean k-NN distance,
  *    the highest extraction score, the highest PRADA score and its event scores in order.
  * 3. Event threshold: the (1 − eventFpr) quantile of the benign combined scores (tail-model.ts).
- * 4. Client thresholds: the client-level budget `targetFpr` is split over the four client rules
+ * 4. Client thresholds: the client-level budget `targetFpr` is split over the five client rules
  *    (union bound: P(any) ≤ Σ P(rule); shares in {@link BUDGET_DIVISORS}: similarity and
- *    extraction 1/3 each, flagged events and PRADA 1/6 each). For each rule the statistic is the
+ *    extraction 1/3 each, PRADA 1/6, flagged events and exact repeats 1/12 each). For each rule the statistic is the
  *    pseudo-client's worst value over its life; the threshold is the quantile of that statistic
  *    across benign pseudo-clients at the rule's budget (divided by the share of pseudo-clients the
  *    rule can fire for at all), extrapolated with the exponential tail when the budget is rarer
  *    than 1/clients.
- *    The flagged-events count must also keep a beta-binomial bound (beta-binomial.ts): clients
- *    flag events at rates of their own, fitted to the pseudo-clients' lives, and the bound (a
+ *    The flagged-events and exact-repeat counts must also keep a beta-binomial bound
+ *    (beta-binomial.ts): clients flag events (and retry) at rates of their own, fitted to the pseudo-clients' lives, and the bound (a
  *    strict scan-statistic bound given the rate) covers a life as long as the longest
  *    pseudo-client's or {@link longLife}, so neither a small calibration set nor heavy-but-benign
  *    clients make it trigger-happy. The extraction and PRADA thresholds never go below
@@ -70,21 +70,23 @@ export interface CalibrateOptions extends Partial<GuardParams> {
 export const DEFAULT_TARGET_FPR = 0.01;
 
 /**
- * The client-level budget is split over the client rules (union bound: the shares 1/3 + 1/3 + 1/6
- * + 1/6 add up to 1); each rule gets `targetFpr / BUDGET_DIVISORS[rule]`. Why this split: query
- * similarity and the extraction tests keep the third each they had before the PRADA rule existed,
- * so their thresholds — and the black-box and probing detection they give — are unchanged (the
- * extraction score's benign tail is flat: a halved budget raises its threshold by ~5 points and
- * delays campaigns it catches right at a query budget). The flagged-events count gave up half of
- * its third to PRADA when its threshold was set by the worst benign pseudo-client and a binomial
- * bound (it then rarely moved when the budget halved); under the beta-binomial bound it moves
- * more (e.g. 30 → 39 of 50 at φ = 5), and the rule is now a backstop behind the similarity rule.
+ * The client-level budget is split over the client rules (union bound: the shares 1/3 + 1/3 + 1/12
+ * + 1/6 + 1/12 add up to 1); each rule gets `targetFpr / BUDGET_DIVISORS[rule]`. Why this split:
+ * query similarity and the extraction tests keep the third each they had before the PRADA rule
+ * existed, so their thresholds — and the black-box and probing detection they give — are
+ * unchanged (the extraction score's benign tail is flat: a halved budget raises its threshold by
+ * ~5 points and delays campaigns it catches right at a query budget). The flagged-events count
+ * gave up half of its third to PRADA, and half of the rest to the repeats rule: it is a backstop
+ * behind the similarity rule, and under the beta-binomial bound a halved budget moves its
+ * threshold by one or two of 50 (44 → 45 on red-team seed 1). The repeats rule, also a
+ * beta-binomial count, takes the other half.
  */
 export const BUDGET_DIVISORS = {
   stateful: 3,
   extraction: 3,
-  flaggedEvents: 6,
+  flaggedEvents: 12,
   prada: 6,
+  repeats: 12,
 } as const;
 
 /** Profile + thresholds: what `vigil guard calibrate` writes and `GuardEngine` needs. */
@@ -167,6 +169,8 @@ interface ClientLife {
   maxExtraction: number | null;
   /** Highest PRADA score over the life (null: never had enough minimum distances to be tested). */
   maxPrada: number | null;
+  /** 1 per query that exactly repeated one of its history, else 0, in order. */
+  repeats: number[];
 }
 
 export function calibrateModel(
@@ -199,9 +203,10 @@ export function calibrateModel(
     if (!life)
       lives.set(
         e.clientId,
-        (life = { scores: [], minKnn: null, maxExtraction: null, maxPrada: null }),
+        (life = { scores: [], minKnn: null, maxExtraction: null, maxPrada: null, repeats: [] }),
       );
     life.scores.push(d.score);
+    life.repeats.push(d.repeat ? 1 : 0);
     if (d.meanKnn !== null) life.minKnn = Math.min(life.minKnn ?? Infinity, d.meanKnn);
     if (d.clientState.queries >= params.minExtractionQueries)
       life.maxExtraction = Math.max(life.maxExtraction ?? -Infinity, d.scores.extraction);
@@ -213,6 +218,7 @@ export function calibrateModel(
     flaggedEvents: targetFpr / BUDGET_DIVISORS.flaggedEvents,
     extraction: targetFpr / BUDGET_DIVISORS.extraction,
     prada: targetFpr / BUDGET_DIVISORS.prada,
+    repeats: targetFpr / BUDGET_DIVISORS.repeats,
   };
 
   const event = all.length > 0 ? tailQuantile(fitTail(all, 'upper'), eventFpr) : Infinity;
@@ -268,12 +274,15 @@ export function calibrateModel(
     warnings,
   );
 
+  const repeats = repeatsThreshold(clients, params, budget.repeats, warnings);
+
   const chosen: ModelThresholds = {
     event,
     statefulDistance,
     extraction,
     flaggedEvents,
     prada,
+    repeats,
     calibration: neverThresholds().calibration,
   };
   chosen.calibration = replayFigures(
@@ -476,12 +485,54 @@ function pradaLongLivedBound(
 }
 
 /**
- * Smallest count that both the benign pseudo-clients and a beta-binomial bound keep within budget.
- * The bound (beta-binomial.ts) lets every client flag events at its own rate, p ~ Beta with the
- * pooled mean (at least `eventFpr`) and a dispersion fitted to the pseudo-clients' lives, and
- * covers a life of `life` events: the longest pseudo-client's or `longLife`, whichever is longer,
- * so that a threshold learned from short-lived reference clients still holds for long-lived ones.
+ * Smallest count of indicator events (1s) in a sliding window that both the benign pseudo-clients
+ * and a beta-binomial bound keep within budget (null: none up to the window does). The bound
+ * (beta-binomial.ts) lets every client have an indicator rate of its own, p ~ Beta with the pooled
+ * mean (at least `floor`) and a dispersion fitted to the pseudo-clients' lives, and covers a life
+ * of the longest pseudo-client's or `longLife` events, whichever is longer, so that a threshold
+ * learned from short-lived reference clients still holds for long-lived ones.
  */
+export function windowCountThreshold(
+  lives: readonly (readonly number[])[],
+  window: number,
+  budget: number,
+  floor: number,
+  longLife: number,
+): { threshold: number | null; pooled: number; phi: number } {
+  const maxima = lives.map((xs) => {
+    let best = 0;
+    let run = 0;
+    for (let i = 0; i < xs.length; i++) {
+      run += xs[i]!;
+      if (i >= window) run -= xs[i - window]!;
+      best = Math.max(best, run);
+    }
+    return best;
+  });
+  const counts: FlagCount[] = lives.map((xs) => ({
+    flagged: xs.reduce((s, x) => s + x, 0),
+    events: xs.length,
+  }));
+  const flagged = counts.reduce((s, c) => s + c.flagged, 0);
+  const total = counts.reduce((s, c) => s + c.events, 0);
+  const pooled = total > 0 ? flagged / total : 0;
+  // The dispersion is fitted at the observed rate (fitted at a raised mean, counts below it look
+  // overdispersed: with no flagged event at all the fit ran to the bottom of its range and the
+  // rule switched itself off); with no indicator event there is nothing to fit: the binomial.
+  const phi = flagged > 0 ? fitDispersion(counts, pooled) : PHI_RANGE[1];
+  const mean = Math.min(1 - 1e-9, Math.max(floor, pooled));
+  let life = Math.max(window, longLife);
+  for (const xs of lives) life = Math.max(life, xs.length);
+  for (let n = 2; n <= window; n++) {
+    const empirical = maxima.filter((m) => m >= n).length / Math.max(1, maxima.length);
+    if (empirical > budget) continue;
+    if (flaggedWindowProbability(n, window, life, mean, phi) <= budget)
+      return { threshold: n, pooled, phi };
+  }
+  return { threshold: null, pooled, phi };
+}
+
+/** The flagged-events rule: {@link windowCountThreshold} of flagged events, at least `eventFpr`. */
 function flaggedEventsThreshold(
   clients: readonly ClientLife[],
   event: number,
@@ -491,37 +542,33 @@ function flaggedEventsThreshold(
   longLife: number,
   warnings: string[],
 ): number {
-  const maxima = clients.map((c) => {
-    let best = 0;
-    let run = 0;
-    for (let i = 0; i < c.scores.length; i++) {
-      if (c.scores[i]! >= event) run++;
-      if (i >= window && c.scores[i - window]! >= event) run--;
-      best = Math.max(best, run);
-    }
-    return best;
-  });
-  const counts: FlagCount[] = clients.map((c) => ({
-    flagged: c.scores.filter((x) => x >= event).length,
-    events: c.scores.length,
-  }));
-  const flagged = counts.reduce((s, c) => s + c.flagged, 0);
-  const total = counts.reduce((s, c) => s + c.events, 0);
-  const pooled = total > 0 ? flagged / total : 0;
-  // The dispersion is fitted at the observed rate (fitted at a raised mean, counts below it look
-  // overdispersed: with no flagged event at all the fit ran to the bottom of its range and the
-  // rule switched itself off); with no flagged event there is nothing to fit: the binomial.
-  const phi = flagged > 0 ? fitDispersion(counts, pooled) : PHI_RANGE[1];
-  const mean = Math.min(1 - 1e-9, Math.max(eventFpr, pooled));
-  let life = Math.max(window, longLife);
-  for (const c of clients) life = Math.max(life, c.scores.length);
-  for (let n = 2; n <= window; n++) {
-    const empirical = maxima.filter((m) => m >= n).length / Math.max(1, maxima.length);
-    if (empirical > budget) continue;
-    if (flaggedWindowProbability(n, window, life, mean, phi) <= budget) return n;
-  }
+  const lives = clients.map((c) => c.scores.map((x) => (x >= event ? 1 : 0)));
+  const r = windowCountThreshold(lives, window, budget, eventFpr, longLife);
+  if (r.threshold !== null) return r.threshold;
   warnings.push(
-    `flagged-events rule off: no count of flagged events in ${window} keeps benign clients within its budget (${budget}; pooled event flag rate ${pooled}, dispersion φ ${phi})`,
+    `flagged-events rule off: no count of flagged events in ${window} keeps benign clients within its budget (${budget}; pooled event flag rate ${r.pooled}, dispersion φ ${r.phi})`,
+  );
+  return Infinity;
+}
+
+/**
+ * The repeats rule: {@link windowCountThreshold} of exact repeats in `repeatWindow` queries. The
+ * rate floor is the rule of three (3 / events: the 95 % upper bound of a rate never observed), so
+ * a reference without a single retry does not make two retries suspicious.
+ */
+function repeatsThreshold(
+  clients: readonly ClientLife[],
+  params: GuardParams,
+  budget: number,
+  warnings: string[],
+): number {
+  const lives = clients.map((c) => c.repeats);
+  const total = lives.reduce((s, xs) => s + xs.length, 0);
+  const floor = Math.min(0.5, 3 / Math.max(1, total));
+  const r = windowCountThreshold(lives, params.repeatWindow, budget, floor, longLife(params));
+  if (r.threshold !== null) return r.threshold;
+  warnings.push(
+    `repeats rule off: no count of exact repeats in ${params.repeatWindow} queries keeps benign clients within its budget (${budget}; pooled repeat rate ${r.pooled}, dispersion φ ${r.phi})`,
   );
   return Infinity;
 }
@@ -537,7 +584,7 @@ function replayFigures(
     idleTimeoutMs: Infinity,
   });
   const flaggedClients = new Set<string>();
-  const by = { stateful: 0, extraction: 0, flaggedEvents: 0, prada: 0 };
+  const by = { stateful: 0, extraction: 0, flaggedEvents: 0, prada: 0, repeats: 0 };
   const all = new Set<string>();
   let flaggedEvents = 0;
   for (const e of events) {

@@ -80,11 +80,19 @@ export function parseGuardCalibration(input: unknown): GuardCalibration {
       t.prada === undefined
         ? Infinity
         : threshold(`thresholds.models.${id}.prada`, t.prada, Infinity);
+    // Files written before the repeats rule: never fires.
+    t.repeats =
+      t.repeats === undefined
+        ? Infinity
+        : threshold(`thresholds.models.${id}.repeats`, t.repeats, Infinity);
     if (mp.prada === undefined) mp.prada = null;
     else if (mp.prada !== null) pradaSpace(`profile.models.${id}`, mp);
     const by = (t.calibration as { clientsFlaggedBy?: Record<string, number> } | undefined)
       ?.clientsFlaggedBy;
-    if (typeof by === 'object' && by !== null && !('prada' in by)) by.prada = 0;
+    if (typeof by === 'object' && by !== null) {
+      if (!('prada' in by)) by.prada = 0;
+      if (!('repeats' in by)) by.repeats = 0;
+    }
   }
   return {
     profile: { ...profile, params } as unknown as GuardCalibration['profile'],

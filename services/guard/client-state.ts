@@ -14,7 +14,7 @@ export interface Suspicion {
   rules: ClientRule[];
 }
 
-export type ClientRule = 'stateful' | 'extraction' | 'flaggedEvents' | 'prada';
+export type ClientRule = 'stateful' | 'extraction' | 'flaggedEvents' | 'prada' | 'repeats';
 
 /** The client state reported with each score (a copy; safe to keep). */
 export interface ClientStateView {
@@ -35,12 +35,16 @@ export interface ClientStateView {
   coverageCells: number;
   /** Last PRADA score (−log10 Shapiro–Wilk p of its minimum query distances; 0: not scored yet). */
   pradaScore: number;
+  /** Exact repeats of its earlier queries among its last `repeatWindow` queries. */
+  repeatsInWindow: number;
 }
 
 export class ClientState {
   readonly history: QueryHistory;
   window: ExtractionWindow;
   readonly flags: ScalarRing;
+  /** 1 per query that exactly repeats one in `history`, else 0 (last `repeatWindow` queries). */
+  readonly repeats: ScalarRing;
   queries = 0;
   firstSeen: number;
   lastSeen: number;
@@ -64,6 +68,7 @@ export class ClientState {
     this.history = new QueryHistory(dims, params.historySize);
     this.window = new ExtractionWindow(params.extractionWindow);
     this.flags = new ScalarRing(params.flagWindow);
+    this.repeats = new ScalarRing(params.repeatWindow);
     this.firstSeen = now;
     this.lastSeen = now;
   }
@@ -86,11 +91,18 @@ export class ClientState {
       ratePerMinute: this.window.ratePerMinute(),
       coverageCells: this.window.distinctCells(),
       pradaScore: this.pradaScore,
+      repeatsInWindow: this.repeats.sum(),
     };
   }
 
   get bytes(): number {
-    return this.history.bytes + this.window.bytes + this.flags.bytes + (this.prada?.bytes ?? 0);
+    return (
+      this.history.bytes +
+      this.window.bytes +
+      this.flags.bytes +
+      this.repeats.bytes +
+      (this.prada?.bytes ?? 0)
+    );
   }
 
   toJSON(): ClientStateJson {
@@ -106,6 +118,7 @@ export class ClientState {
       history: this.history.toJSON(),
       window: this.window.toJSON(),
       flags: this.flags.toArray(),
+      repeats: this.repeats.toArray(),
       pradaScore: this.pradaScore,
       ...(this.prada ? { prada: this.prada.toJSON() } : {}),
     };
@@ -121,6 +134,8 @@ export class ClientState {
     for (const row of j.history.slice(-params.historySize)) s.history.push(Float32Array.from(row));
     s.window = ExtractionWindow.fromJSON(params.extractionWindow, j.window);
     for (const f of j.flags.slice(-params.flagWindow)) s.flags.push(f);
+    // Snapshots from before the repeats rule have none: the count starts empty.
+    for (const f of (j.repeats ?? []).slice(-params.repeatWindow)) s.repeats.push(f);
     // Snapshots from before the PRADA rule have no PRADA state: it starts empty.
     s.pradaScore = j.pradaScore ?? 0;
     s.prada = j.prada ? PradaState.fromJSON(dims, params, j.prada) : null;
@@ -140,6 +155,7 @@ export interface ClientStateJson {
   history: number[][];
   window: Record<string, number[]>;
   flags: number[];
+  repeats?: number[];
   pradaScore?: number;
   prada?: PradaStateJson;
 }

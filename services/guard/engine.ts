@@ -30,6 +30,7 @@ import { imputationNote, scoreOod } from './ood-scorer.js';
 import { PradaMap, scorePrada, type PradaResult } from './prada.js';
 import { GUARD_PROFILE_VERSION, type GuardProfile, type ModelProfile } from './profile-types.js';
 import { fmt } from './scorer-result.js';
+import { parseGuardCalibration } from './calibration-json.js';
 import { scoreStateful } from './stateful-scorer.js';
 import {
   GUARD_THRESHOLDS_VERSION,
@@ -58,6 +59,8 @@ export interface GuardScoreDetail extends GuardScore {
   meanKnn: number | null;
   /** The client's PRADA score after this query (null: not tested yet, or no PRADA profile). */
   prada: number | null;
+  /** This query exactly repeats one of the client's history (the repeats rule's indicator). */
+  repeat: boolean;
   /** Null when the event's model has no profile. */
   scored: boolean;
 }
@@ -117,6 +120,7 @@ const EMPTY_VIEW: ClientStateView = Object.freeze({
   ratePerMinute: 0,
   coverageCells: 0,
   pradaScore: 0,
+  repeatsInWindow: 0,
 }) as ClientStateView;
 
 export class GuardEngine {
@@ -160,7 +164,14 @@ export class GuardEngine {
   }
 
   score(event: InferenceEvent): GuardScore {
-    const { scores: _s, meanKnn: _m, prada: _p, scored: _d, ...result } = this.scoreDetailed(event);
+    const {
+      scores: _s,
+      meanKnn: _m,
+      prada: _p,
+      repeat: _r,
+      scored: _d,
+      ...result
+    } = this.scoreDetailed(event);
     return result;
   }
 
@@ -182,6 +193,7 @@ export class GuardEngine {
         scores: { confidence: 0, margin: 0, ood: 0, stateful: 0, extraction: 0 },
         meanKnn: null,
         prada: null,
+        repeat: false,
         scored: false,
       };
     }
@@ -220,6 +232,10 @@ export class GuardEngine {
     const extraction = scoreExtraction(mp, params, state.window);
     state.extractionScore = extraction.score;
     state.flags.push(flagged ? 1 : 0);
+    // An exact repeat: identical to a query in the client's history (the similarity map is
+    // deterministic, so equal inputs give equal vectors and distance 0).
+    const repeat = nb !== null && nb.nearest === 0;
+    state.repeats.push(repeat ? 1 : 0);
     let prada: PradaResult | null = null;
     if (rt.prada !== null) {
       const ps = state.pradaState();
@@ -244,6 +260,13 @@ export class GuardEngine {
       if (prada !== null && prada.score >= thr.prada) {
         rules.push('prada');
         why.push(`${prada.reason} ≥ threshold ${fmt(thr.prada)}`);
+      }
+      const repeats = state.repeats.sum();
+      if (repeats >= thr.repeats) {
+        rules.push('repeats');
+        why.push(
+          `${repeats} of its last ${state.repeats.size} queries repeat earlier ones exactly (threshold ${thr.repeats}; benign clients retry, extraction by data augmentation re-queries points it already labelled)`,
+        );
       }
       const recent = state.flags.sum();
       if (recent >= thr.flaggedEvents) {
@@ -284,6 +307,7 @@ export class GuardEngine {
       },
       meanKnn: stateful.meanKnn,
       prada: prada !== null && prada.w !== null ? prada.score : null,
+      repeat,
       scored: true,
     };
   }
@@ -347,7 +371,13 @@ export class GuardEngine {
         'snapshot.version',
         `must be ${GUARD_SNAPSHOT_VERSION}, got ${String(snapshot.version)}`,
       );
-    const engine = new GuardEngine(snapshot.profile, snapshot.thresholds, snapshot.options);
+    // A snapshot that went through JSON has null for every Infinity threshold (a rule off): read
+    // the calibration back the way calibration files are read, or `score >= null` would fire.
+    const { profile, thresholds } = parseGuardCalibration({
+      profile: snapshot.profile,
+      thresholds: snapshot.thresholds,
+    });
+    const engine = new GuardEngine(profile, thresholds, snapshot.options);
     engine.watermark =
       snapshot.clients.length > 0 || snapshot.counters.events > 0 ? snapshot.watermark : -Infinity;
     const { evictedLru, evictedIdle, ...counters } = snapshot.counters;
@@ -359,7 +389,7 @@ export class GuardEngine {
       if (rt === undefined) continue;
       engine.table.set(
         clientKey(j.modelId, j.clientId),
-        ClientState.fromJSON(j, rt.sim.dims, snapshot.profile.params),
+        ClientState.fromJSON(j, rt.sim.dims, profile.params),
       );
     }
     return engine;

@@ -63,7 +63,7 @@ export class GuardGauges implements GuardTaskObserver {
     });
     this.rulesC = new Counter({
       name: 'vigil_guard_client_rules_total',
-      help: 'Client rules behind new suspicions (stateful, extraction, prada, flaggedEvents)',
+      help: 'Client rules behind new suspicions (stateful, extraction, prada, flaggedEvents, repeats)',
       labelNames: ['rule'],
       registers,
     });

@@ -56,6 +56,11 @@ export interface GuardParams {
   pradaWindow: number;
   /** Minimum distances a client needs in D before the PRADA rule tests it. Default 30. */
   pradaMinDistances: number;
+  /**
+   * Recent queries per (client, model) over which exact repeats (a query identical to one of the
+   * client's last `historySize`) are counted by the repeats rule. Default 200.
+   */
+  repeatWindow: number;
 }
 
 export const DEFAULT_GUARD_PARAMS: Readonly<GuardParams> = Object.freeze({
@@ -77,6 +82,7 @@ export const DEFAULT_GUARD_PARAMS: Readonly<GuardParams> = Object.freeze({
   pradaHistory: 1000,
   pradaWindow: 200,
   pradaMinDistances: 30,
+  repeatWindow: 200,
 });
 
 const INTEGER_RANGES: Partial<Record<keyof GuardParams, [number, number]>> = {
@@ -96,6 +102,7 @@ const INTEGER_RANGES: Partial<Record<keyof GuardParams, [number, number]>> = {
   pradaHistory: [1, 100_000],
   pradaWindow: [3, 5000],
   pradaMinDistances: [3, 5000],
+  repeatWindow: [1, 100_000],
 };
 
 /** Defaults filled in and every value checked; a bad one throws a ConfigError naming it. */

@@ -26,6 +26,11 @@ export interface ModelThresholds {
    * distances, prada.ts) is ≥ this. Infinity (JSON null or absent): never.
    */
   prada: number;
+  /**
+   * A client is flagged when ≥ this many of its last `repeatWindow` queries exactly repeat one of
+   * its earlier queries. Infinity (JSON null or absent): never.
+   */
+  repeats: number;
   /** What the calibration saw (for the record; not used to decide). */
   calibration: CalibrationFigures;
 }
@@ -40,7 +45,13 @@ export interface CalibrationFigures {
   eventFlagRate: number;
   /** Share of calibration pseudo-clients flagged with these thresholds, and by which rule. */
   clientFlagRate: number;
-  clientsFlaggedBy: { stateful: number; extraction: number; flaggedEvents: number; prada: number };
+  clientsFlaggedBy: {
+    stateful: number;
+    extraction: number;
+    flaggedEvents: number;
+    prada: number;
+    repeats: number;
+  };
   /** What the calibration could not do (e.g. a rule turned off for lack of data); absent: none. */
   warnings?: string[];
 }
@@ -53,13 +64,14 @@ export function neverThresholds(): ModelThresholds {
     extraction: Infinity,
     flaggedEvents: Infinity,
     prada: Infinity,
+    repeats: Infinity,
     calibration: {
       events: 0,
       pseudoClients: 0,
       inSample: false,
       eventFlagRate: 0,
       clientFlagRate: 0,
-      clientsFlaggedBy: { stateful: 0, extraction: 0, flaggedEvents: 0, prada: 0 },
+      clientsFlaggedBy: { stateful: 0, extraction: 0, flaggedEvents: 0, prada: 0, repeats: 0 },
     },
   };
 }

@@ -77,17 +77,18 @@ describe('calibration', () => {
     );
   });
 
-  it('splits the client budget over the four rules (union bound: shares add up to 1)', () => {
+  it('splits the client budget over the five rules (union bound: shares add up to 1)', () => {
     const shares = Object.values(BUDGET_DIVISORS).reduce((s, d) => s + 1 / d, 0);
     expect(shares).toBeCloseTo(1, 12);
     expect(Object.keys(BUDGET_DIVISORS).sort()).toEqual(
-      ['extraction', 'flaggedEvents', 'prada', 'stateful'].sort(),
+      ['extraction', 'flaggedEvents', 'prada', 'repeats', 'stateful'].sort(),
     );
     const t = calibrated().thresholds.models.fraud!;
     // A rule with a score threshold never goes below −log10 of its budget.
     expect(t.prada).toBeGreaterThanOrEqual(-Math.log10(0.01 / BUDGET_DIVISORS.prada));
     expect(t.extraction).toBeGreaterThanOrEqual(-Math.log10(0.01 / BUDGET_DIVISORS.extraction));
     expect(t.calibration.clientsFlaggedBy).toHaveProperty('prada');
+    expect(t.calibration.clientsFlaggedBy).toHaveProperty('repeats');
   });
 
   it('PRADA: the threshold holds for benign clients living longer than the reference clients', () => {
