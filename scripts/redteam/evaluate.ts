@@ -22,6 +22,8 @@ export interface Observation {
 export interface CalibrationSummary {
   targetFpr: number;
   eventFpr: number;
+  /** The extraction rule's own client-level target. */
+  extractionFpr: number;
   referenceEvents: number;
   referenceClients: number;
   thresholds: {
@@ -40,15 +42,17 @@ export function calibrate(
   reference: readonly InferenceEvent[],
   targetFpr: number,
   eventFpr: number,
+  extractionFpr?: number,
 ): { calibration: GuardCalibration; summary: CalibrationSummary } {
   const t0 = performance.now();
-  const calibration = calibrateGuard(reference, { targetFpr, eventFpr });
+  const calibration = calibrateGuard(reference, { targetFpr, eventFpr, extractionFpr });
   const [t] = Object.values(calibration.thresholds.models);
   return {
     calibration,
     summary: {
       targetFpr,
       eventFpr,
+      extractionFpr: calibration.thresholds.extractionFpr ?? targetFpr / 3,
       referenceEvents: reference.length,
       referenceClients: new Set(reference.map((e) => e.clientId)).size,
       thresholds: {

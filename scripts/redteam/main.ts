@@ -3,7 +3,8 @@
  *
  * 1. Trains the victim (a small MLP, model.ts) on the synthetic fraud dataset (dataset.ts).
  * 2. Generates a benign reference (its own clients and seed) and calibrates the guard on it
- *    (client-level target FPR 0.1 %, event-level 1 %).
+ *    (client-level target FPR 0.1 %, event-level 1 %; `--extraction-fpr` sets the extraction
+ *    rule's own target, by default its share 0.1 % / 3).
  * 3. Generates the evaluation traffic: benign clients plus attack campaigns (white-box FGSM and
  *    PGD, black-box boundary attack and HopSkipJump, extraction by Latin-hypercube probing and by
  *    Jacobian-based augmentation), every query scored by the victim → inference events, merged in
@@ -18,11 +19,13 @@
  *   npm run redteam -- [--offline-only] [--campaigns 30] [--benign-clients 2000]
  *     [--reference-clients 2000] [--hours 6] [--seed 1] [--out .vigil/redteam]
  *     [--stack-timeout 600] [--stack-rate 3000 (events/s; 0 = whole backlog first)]
+ *     [--extraction-fpr <rate> (default 0.001 / 3)]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { eventToJson } from '../../services/common/event-json.js';
+import { BUDGET_DIVISORS } from '../../services/guard/calibrate.js';
 import { makeDataset, FEATURE_NAMES } from './dataset.js';
 import { DEFAULT_TRAIN, LOG_FEATURES, trainVictim } from './model.js';
 import { calibrate, figures, runOffline, whiteBoxAtFpr, type Figures } from './evaluate.js';
@@ -37,6 +40,20 @@ import {
   toEvents,
 } from './traffic.js';
 
+/** Client-level false-positive target of the calibration (all client rules together). */
+const TARGET_FPR = 0.001;
+/**
+ * The extraction rule's own target, by default its share of TARGET_FPR (calibrate.ts). The
+ * harness's extraction goal, "no benign client flagged" among its 2,000 benign clients, is
+ * stricter than that: a rule calibrated at 0.1 % / 3 is expected to flag 0.67 of 2,000 benign
+ * clients. A stricter target was measured and is not the default: at 0.1 % / 20 (seed 3) the
+ * extraction threshold rose from 37.2 to 49.3, the benign merchant it had flagged was flagged
+ * anyway (at its 187th query instead of its 139th), and the boundary attack and HopSkipJump
+ * campaigns that the near-boundary test used to catch within 50 queries fell to 93.3 % and
+ * 83.3 %.
+ */
+const EXTRACTION_FPR = TARGET_FPR / BUDGET_DIVISORS.extraction;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -49,6 +66,7 @@ async function main(): Promise<void> {
       out: { type: 'string', default: '.vigil/redteam' },
       'stack-timeout': { type: 'string', default: '600' },
       'stack-rate': { type: 'string', default: '3000' },
+      'extraction-fpr': { type: 'string', default: String(EXTRACTION_FPR) },
     },
   });
   const int = (name: string, v: string, min = 1): number => {
@@ -87,7 +105,8 @@ async function main(): Promise<void> {
     spanMs,
   });
   const refEvents = toEvents(model, ref.queries, seed * 1000 + 102);
-  const { calibration, summary: cal } = calibrate(refEvents, 0.001, 0.01);
+  const extractionFpr = Number(values['extraction-fpr']);
+  const { calibration, summary: cal } = calibrate(refEvents, TARGET_FPR, 0.01, extractionFpr);
   log(
     `calibrated on ${cal.referenceEvents} reference events from ${cal.referenceClients} clients in ${cal.seconds.toFixed(1)} s: ` +
       `thresholds ${JSON.stringify(cal.thresholds)}; held-out event flag rate ${cal.heldOut.eventFlagRate.toFixed(4)}, client flag rate ${cal.heldOut.clientFlagRate.toFixed(4)}`,
@@ -208,7 +227,7 @@ async function main(): Promise<void> {
       `train accuracy ${(100 * victim.train.accuracy).toFixed(2)} %, test ${(100 * victim.test.accuracy).toFixed(2)} % (majority ${(100 * victim.test.majority).toFixed(2)} %), test AUC ${victim.test.auc.toFixed(3)}`,
   );
   out.push(
-    `guard calibrated on ${cal.referenceClients} benign reference clients (${cal.referenceEvents} events): client target FPR ${cal.targetFpr}, event FPR ${cal.eventFpr}`,
+    `guard calibrated on ${cal.referenceClients} benign reference clients (${cal.referenceEvents} events): client target FPR ${cal.targetFpr}, event FPR ${cal.eventFpr}, extraction rule FPR ${cal.extractionFpr}`,
   );
   out.push('');
   out.push(figuresTable('OFFLINE (GuardEngine over the time-ordered mix)', off));

@@ -11,6 +11,7 @@
  * the pooled mean μ and the dispersion φ fitted to the reference clients by maximum likelihood;
  * φ → ∞ is the binomial.
  */
+import { goldenSectionMax } from '../stats/golden-section.js';
 import { lgamma } from '../stats/special.js';
 import { binomialSf } from './binomial.js';
 
@@ -51,29 +52,7 @@ export function fitDispersion(counts: readonly FlagCount[], mean: number): numbe
   const informative = counts.filter((c) => c.events > 1);
   if (informative.length === 0) return PHI_RANGE[1];
   const f = (t: number) => betaBinomialLogLik(informative, mean, Math.exp(t));
-  const g = (Math.sqrt(5) - 1) / 2;
-  let lo = Math.log(PHI_RANGE[0]);
-  let hi = Math.log(PHI_RANGE[1]);
-  let c = hi - g * (hi - lo);
-  let d = lo + g * (hi - lo);
-  let fc = f(c);
-  let fd = f(d);
-  for (let it = 0; it < 80; it++) {
-    if (fc > fd) {
-      hi = d;
-      d = c;
-      fd = fc;
-      c = hi - g * (hi - lo);
-      fc = f(c);
-    } else {
-      lo = c;
-      c = d;
-      fc = fd;
-      d = lo + g * (hi - lo);
-      fd = f(d);
-    }
-  }
-  return Math.exp((lo + hi) / 2);
+  return Math.exp(goldenSectionMax(f, Math.log(PHI_RANGE[0]), Math.log(PHI_RANGE[1]), 80));
 }
 
 /** Logarithmically spaced quadrature nodes per half of (0, 1). */

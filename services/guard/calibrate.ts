@@ -65,6 +65,14 @@ export interface CalibrateOptions extends Partial<GuardParams> {
   targetFpr?: number;
   /** Event-level false-positive target: share of benign events flagged. Default: targetFpr. */
   eventFpr?: number;
+  /**
+   * False-positive target of the extraction rule alone: share of benign clients it may flag.
+   * Default: its share of `targetFpr` (`targetFpr / BUDGET_DIVISORS.extraction`); at most that (a
+   * larger one would break the union bound over the rules). Lower it where being taken for a
+   * model thief must (almost) never happen to a benign client: the extraction threshold rises and
+   * probing campaigns are caught somewhat later.
+   */
+  extractionFpr?: number;
 }
 
 export const DEFAULT_TARGET_FPR = 0.01;
@@ -106,9 +114,16 @@ export function calibrateGuard(
   events: readonly InferenceEvent[],
   options: CalibrateOptions = {},
 ): GuardCalibration {
-  const { targetFpr: t, eventFpr: ef, ...rest } = options;
+  const { targetFpr: t, eventFpr: ef, extractionFpr: xf, ...rest } = options;
   const targetFpr = checkRate('targetFpr', t ?? DEFAULT_TARGET_FPR);
   const eventFpr = checkRate('eventFpr', ef ?? targetFpr);
+  const share = targetFpr / BUDGET_DIVISORS.extraction;
+  const extractionFpr = xf ?? share;
+  if (!(typeof extractionFpr === 'number' && extractionFpr > 0 && extractionFpr <= share))
+    throw new ValidationError(
+      'extractionFpr',
+      `must be a number in (0, targetFpr / ${BUDGET_DIVISORS.extraction} = ${share}], got ${String(extractionFpr)}`,
+    );
   const params = resolveGuardParams(rest);
   if (events.length === 0) throw new ValidationError('reference', 'has no events');
   const profile: GuardProfile = { version: GUARD_PROFILE_VERSION, params, models: {} };
@@ -116,6 +131,7 @@ export function calibrateGuard(
     version: GUARD_THRESHOLDS_VERSION,
     targetFpr,
     eventFpr,
+    extractionFpr,
     models: {},
   };
   for (const [modelId, evs] of byModel(events)) {
@@ -155,6 +171,7 @@ export function calibrateGuard(
       targetFpr,
       eventFpr,
       inSample,
+      extractionFpr,
     );
   }
   return { profile, thresholds };
@@ -180,6 +197,7 @@ export function calibrateModel(
   targetFpr: number,
   eventFpr: number,
   inSample = false,
+  extractionFpr = targetFpr / BUDGET_DIVISORS.extraction,
 ): ModelThresholds {
   const single: GuardProfile = {
     version: GUARD_PROFILE_VERSION,
@@ -216,7 +234,7 @@ export function calibrateModel(
   const budget = {
     stateful: targetFpr / BUDGET_DIVISORS.stateful,
     flaggedEvents: targetFpr / BUDGET_DIVISORS.flaggedEvents,
-    extraction: targetFpr / BUDGET_DIVISORS.extraction,
+    extraction: extractionFpr,
     prada: targetFpr / BUDGET_DIVISORS.prada,
     repeats: targetFpr / BUDGET_DIVISORS.repeats,
   };

@@ -51,6 +51,7 @@
  *   W itself is reported in the reason.
  */
 import type { InferenceEvent } from '../common/event.js';
+import { goldenSectionMax } from '../stats/golden-section.js';
 import { shapiroWilkSorted } from '../stats/shapiro-wilk.js';
 import {
   COORDINATE_CLIP,
@@ -121,28 +122,7 @@ export function fitYeoJohnson(xs: ArrayLike<number>): number {
     hi = Math.max(hi, xs[i]!);
   }
   if (!(hi > lo)) return 1;
-  const g = (Math.sqrt(5) - 1) / 2;
-  let [a, b] = YJ_LAMBDA_RANGE;
-  let c = b - g * (b - a);
-  let d = a + g * (b - a);
-  let fc = yeoJohnsonLogLik(xs, c);
-  let fd = yeoJohnsonLogLik(xs, d);
-  for (let it = 0; it < 60; it++) {
-    if (fc > fd) {
-      b = d;
-      d = c;
-      fd = fc;
-      c = b - g * (b - a);
-      fc = yeoJohnsonLogLik(xs, c);
-    } else {
-      a = c;
-      c = d;
-      fc = fd;
-      d = a + g * (b - a);
-      fd = yeoJohnsonLogLik(xs, d);
-    }
-  }
-  return (a + b) / 2;
+  return goldenSectionMax((l) => yeoJohnsonLogLik(xs, l), ...YJ_LAMBDA_RANGE, 60);
 }
 
 /**

@@ -9,6 +9,11 @@ export interface GuardThresholds {
   targetFpr: number;
   /** Event-level target: share of benign events that may be flagged. */
   eventFpr: number;
+  /**
+   * The extraction rule's own client-level target (calibrate.ts `extractionFpr`). Absent in files
+   * written before it existed: those used `targetFpr / 3`.
+   */
+  extractionFpr?: number;
   models: Record<string, ModelThresholds>;
 }
 

@@ -190,7 +190,45 @@ describe('vigil guard calibrate + score --thresholds', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual(library());
-  }, 120_000);
+    // The extraction rule's own target: recorded, and never above its share of --target-fpr.
+    const strict = join(dir, 'strict.json');
+    const x = vigil(
+      'guard',
+      'calibrate',
+      '--reference',
+      refFile,
+      '--target-fpr',
+      '0.01',
+      '--extraction-fpr',
+      '0.0005',
+      '--out',
+      strict,
+    );
+    expect(x.code).toBe(0);
+    const st = JSON.parse(readFileSync(strict, 'utf8')) as {
+      thresholds: { extractionFpr: number; models: Record<string, { extraction: number }> };
+    };
+    const loose = JSON.parse(readFileSync(out, 'utf8')) as typeof st;
+    expect(st.thresholds.extractionFpr).toBe(0.0005);
+    expect(loose.thresholds.extractionFpr).toBeCloseTo(0.01 / 3, 12);
+    expect(st.thresholds.models.fraud!.extraction).toBeGreaterThan(
+      loose.thresholds.models.fraud!.extraction,
+    );
+    const over = vigil(
+      'guard',
+      'calibrate',
+      '--reference',
+      refFile,
+      '--target-fpr',
+      '0.01',
+      '--extraction-fpr',
+      '0.005',
+      '--out',
+      strict,
+    );
+    expect(over.code).toBe(2);
+    expect(over.stderr).toContain('--extraction-fpr: expected at most --target-fpr / 3');
+  }, 180_000);
 
   it('prints a readable table without --format jsonl; bad options exit 2 naming the option', () => {
     const t = vigil('guard', 'score', '--reference', refFile, '--events', eventsFile);

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { CommanderError, type Command } from 'commander';
 import { errorMessage } from '../../common/errors.js';
 import { InputError } from '../../data/input-error.js';
-import type { CalibrateOptions } from '../../guard/calibrate.js';
+import { BUDGET_DIVISORS, type CalibrateOptions } from '../../guard/calibrate.js';
 import {
   EXIT_BAD_INPUT,
   EXIT_OK,
@@ -19,6 +19,7 @@ interface CalibrateRawOptions {
   out: string;
   targetFpr?: string;
   eventFpr?: string;
+  extractionFpr?: string;
   k?: string;
   historySize?: string;
 }
@@ -42,6 +43,10 @@ export function registerGuardCalibrate(guard: Command): void {
       '--event-fpr <rate>',
       'share of benign events that may be flagged (default: --target-fpr)',
     )
+    .option(
+      '--extraction-fpr <rate>',
+      'share of benign clients the extraction rule alone may flag (default and maximum: --target-fpr / 3)',
+    )
     .option('--k <n>', 'neighbours of the query-similarity detector (Chen et al. 2019)', '50')
     .option('--history-size <n>', 'queries remembered per client and model', '1000')
     .exitOverride((err) => {
@@ -62,6 +67,16 @@ export async function runGuardCalibrateCommand(
       targetFpr: parseRate('--target-fpr', raw.targetFpr ?? String(DEFAULT_CALIBRATE_TARGET_FPR)),
     };
     if (raw.eventFpr !== undefined) options.eventFpr = parseRate('--event-fpr', raw.eventFpr);
+    if (raw.extractionFpr !== undefined) {
+      const x = parseRate('--extraction-fpr', raw.extractionFpr);
+      const share = options.targetFpr! / BUDGET_DIVISORS.extraction;
+      if (x > share)
+        throw new InputError(
+          {},
+          `--extraction-fpr: expected at most --target-fpr / ${BUDGET_DIVISORS.extraction} (${share}), got ${JSON.stringify(raw.extractionFpr)}`,
+        );
+      options.extractionFpr = x;
+    }
     if (raw.k !== undefined) options.k = parseInteger('--k', raw.k, 1);
     if (raw.historySize !== undefined)
       options.historySize = parseInteger('--history-size', raw.historySize, 1);

@@ -205,6 +205,9 @@ describe('calibration', () => {
     const ref = benignEvents({ clients: 2, minQueries: 5, maxQueries: 5, seed: 1 });
     expect(() => calibrateGuard(ref, { targetFpr: 0 })).toThrow(/targetFpr/);
     expect(() => calibrateGuard(ref, { eventFpr: 2 })).toThrow(/eventFpr/);
+    expect(() => calibrateGuard(ref, { targetFpr: 0.03, extractionFpr: 0.02 })).toThrow(
+      /extractionFpr: must be a number in \(0, targetFpr \/ 3 = 0\.01\]/,
+    );
   });
 
   it('a tiny reference is chunked into pseudo-clients and calibrated in sample, and says so', () => {
