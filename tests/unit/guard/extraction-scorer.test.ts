@@ -1,7 +1,7 @@
 /** Extraction / probing patterns (PRADA-style) per client. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExtractionWindow, GuardEngine, scoreExtraction } from '../../../services/guard/index.js';
-import { ksPValue } from '../../../services/guard/extraction-scorer.js';
+import { ksLargerThanGrid, ksOneSidedPValue } from '../../../services/guard/extraction-scorer.js';
 import { attackEvents, benignEvents } from '../../fixtures/guard/synthetic.js';
 import { calibrated } from './helpers.js';
 
@@ -24,12 +24,12 @@ describe('extraction scorer', () => {
     expect(r.reason).toContain('50 queries needed (not scored)');
   });
 
-  it('flags many near-boundary queries and successive distances unlike benign ones', () => {
+  it('flags many near-boundary queries and successive distances more spread than benign ones', () => {
     const mp = calibrated().profile.models.fraud!;
     const w = new ExtractionWindow(200);
     for (let i = 0; i < 100; i++)
       w.push({
-        successive: 0.05,
+        successive: 50,
         nearBoundary: i % 2 === 0,
         outOfRange: false,
         timestamp: i * 1000,
@@ -68,10 +68,32 @@ describe('extraction scorer', () => {
     expect(extractionFlags.size).toBeLessThanOrEqual(1);
   });
 
-  it('KS p-value: asymptotic Kolmogorov distribution', () => {
-    expect(ksPValue(0, 100)).toBe(1);
-    // λ = 1.36 is the classic 5 % critical value.
-    expect(ksPValue(1.36 / (10 + 0.12 + 0.011), 100)).toBeCloseTo(0.05, 2);
-    expect(ksPValue(0.5, 100)).toBeLessThan(1e-15);
+  it('does not test closer-together queries as extraction (the stateful, PRADA and repeats rules do)', () => {
+    const mp = calibrated().profile.models.fraud!;
+    const w = new ExtractionWindow(200);
+    for (let i = 0; i < 100; i++)
+      w.push({
+        successive: 0.05,
+        nearBoundary: false,
+        outOfRange: false,
+        timestamp: i * 60_000,
+        cell: 1,
+      });
+    const r = scoreExtraction(mp, calibrated().profile.params, w);
+    const distances = r.tests!.find((t) => t.name === 'distances')!;
+    expect(distances.p).toBeGreaterThan(0.99);
+  });
+
+  it('one-sided KS: D⁻ against a quantile grid and Smirnov p-value', () => {
+    // Reference uniform on [0, 1] (grid of its quantiles); a sample shifted up by 0.5.
+    const grid = Array.from({ length: 101 }, (_, i) => i / 100);
+    const up = Float64Array.from({ length: 100 }, (_, i) => Math.min(1, 0.5 + i / 200));
+    expect(ksLargerThanGrid(up, grid)).toBeCloseTo(0.5, 2);
+    const down = Float64Array.from({ length: 100 }, (_, i) => i / 200);
+    expect(ksLargerThanGrid(down, grid)).toBeLessThan(0.02);
+    expect(ksOneSidedPValue(0, 100)).toBe(1);
+    // λ = 1.2239 is the one-sided 5 % critical value: exp(−2λ²) = 0.05.
+    expect(ksOneSidedPValue(1.2239 / (10 + 0.12 + 0.011), 100)).toBeCloseTo(0.05, 3);
+    expect(ksOneSidedPValue(0.5, 100)).toBeLessThan(1e-20);
   });
 });
