@@ -15,8 +15,9 @@
  *    extraction 1/3 each, PRADA 1/6, flagged events and exact repeats 1/12 each). For each rule the statistic is the
  *    pseudo-client's worst value over its life; the threshold is the quantile of that statistic
  *    across benign pseudo-clients at the rule's budget (divided by the share of pseudo-clients the
- *    rule can fire for at all), extrapolated with the exponential tail (its scale at the 95 %
- *    upper confidence bound) when the budget is rarer than 1/clients.
+ *    rule can fire for at all), extrapolated with the exponential tail when the budget is rarer
+ *    than 1/clients (for the extraction and PRADA scores with its scale at the 95 % upper
+ *    confidence bound, from both halves of the reference: cross-fitted).
  *    The flagged-events and exact-repeat counts must also keep a beta-binomial bound
  *    (beta-binomial.ts): clients flag events (and retry) at rates of their own, fitted to the pseudo-clients' lives, and the bound (a
  *    strict scan-statistic bound given the rate) covers a life as long as the longest
@@ -86,7 +87,7 @@ export const DEFAULT_TARGET_FPR = 0.01;
  * ~5 points and delays campaigns it catches right at a query budget). The flagged-events count
  * gave up half of its third to PRADA, and half of the rest to the repeats rule: it is a backstop
  * behind the similarity rule, and under the beta-binomial bound a halved budget moves its
- * threshold by one or two of 50 (44 → 45 on red-team seed 1). The repeats rule, also a
+ * threshold by one or two of 50 (44 → 46 on red-team seed 1). The repeats rule, also a
  * beta-binomial count, takes the other half.
  */
 export const BUDGET_DIVISORS = {
@@ -145,33 +146,36 @@ export function calibrateGuard(
             .flat()
             .sort((a, b) => a - b)
             .map((i) => evs[i]!);
-    const profileEvents = half(0);
-    let calibrationEvents = half(1);
-    if (pcs.mode === 'chunks') {
-      // The engine keys state by clientId: give each chunk its own id so it replays as one client.
+    // The half as the engine replays it: in chunk mode each chunk gets its own client id (the
+    // engine keys state by clientId), so it replays as one client.
+    const replayed = (parity: number) => {
+      if (pcs.mode !== 'chunks') return half(parity);
       const chunkOf = new Map<number, number>();
       pcs.groups.forEach((g, gi) => g.forEach((i) => chunkOf.set(i, gi)));
       const idx = inSample
         ? evs.map((_, i) => i)
         : pcs.groups
-            .filter((_, g) => g % 2 === 1)
+            .filter((_, g) => g % 2 === parity)
             .flat()
             .sort((a, b) => a - b);
-      calibrationEvents = idx.map((i) => ({
-        ...evs[i]!,
-        clientId: `pseudo-client-${chunkOf.get(i)}`,
-      }));
-    }
-    const mp = buildModelProfile(modelId, profileEvents, params);
+      return idx.map((i) => ({ ...evs[i]!, clientId: `pseudo-client-${chunkOf.get(i)}` }));
+    };
+    const mp = buildModelProfile(modelId, half(0), params);
     profile.models[modelId] = mp;
+    // Cross-fitting: the profile half is also replayed against a profile built on the other
+    // half, so the reference-client quantiles read far in the tail see every pseudo-client.
+    const cross = inSample
+      ? []
+      : replayLives(buildModelProfile(modelId, half(1), params), params, replayed(0)).clients;
     thresholds.models[modelId] = calibrateModel(
       mp,
       params,
-      calibrationEvents,
+      replayed(1),
       targetFpr,
       eventFpr,
       inSample,
       extractionFpr,
+      cross,
     );
   }
   return { profile, thresholds };
@@ -190,28 +194,32 @@ interface ClientLife {
   repeats: number[];
 }
 
-export function calibrateModel(
+/** Thresholds that never flag, for replays that only record scores. */
+function neverCalibration(modelId: string, targetFpr = 0.01, eventFpr = 0.01): GuardThresholds {
+  return {
+    version: GUARD_THRESHOLDS_VERSION,
+    targetFpr,
+    eventFpr,
+    models: { [modelId]: neverThresholds() },
+  };
+}
+
+/**
+ * Replays events in file order through a never-flagging engine with profile `mp`: every event's
+ * combined score, and per pseudo-client what its life reached (ClientLife).
+ */
+function replayLives(
   mp: ModelProfile,
   params: GuardParams,
   events: readonly InferenceEvent[],
-  targetFpr: number,
-  eventFpr: number,
-  inSample = false,
-  extractionFpr = targetFpr / BUDGET_DIVISORS.extraction,
-): ModelThresholds {
+): { clients: ClientLife[]; all: number[] } {
   const single: GuardProfile = {
     version: GUARD_PROFILE_VERSION,
     params,
     models: { [mp.modelId]: mp },
   };
-  const never: GuardThresholds = {
-    version: GUARD_THRESHOLDS_VERSION,
-    targetFpr,
-    eventFpr,
-    models: { [mp.modelId]: neverThresholds() },
-  };
   const unbounded = { maxClients: Number.MAX_SAFE_INTEGER, idleTimeoutMs: Infinity };
-  const engine = new GuardEngine(single, never, unbounded);
+  const engine = new GuardEngine(single, neverCalibration(mp.modelId), unbounded);
   const lives = new Map<string, ClientLife>();
   const all: number[] = [];
   for (const e of events) {
@@ -230,7 +238,28 @@ export function calibrateModel(
       life.maxExtraction = Math.max(life.maxExtraction ?? -Infinity, d.scores.extraction);
     if (d.prada !== null) life.maxPrada = Math.max(life.maxPrada ?? -Infinity, d.prada);
   }
-  const clients = [...lives.values()];
+  return { clients: [...lives.values()], all };
+}
+
+export function calibrateModel(
+  mp: ModelProfile,
+  params: GuardParams,
+  events: readonly InferenceEvent[],
+  targetFpr: number,
+  eventFpr: number,
+  inSample = false,
+  extractionFpr = targetFpr / BUDGET_DIVISORS.extraction,
+  crossLives: readonly ClientLife[] = [],
+): ModelThresholds {
+  const single: GuardProfile = {
+    version: GUARD_PROFILE_VERSION,
+    params,
+    models: { [mp.modelId]: mp },
+  };
+  const never = neverCalibration(mp.modelId, targetFpr, eventFpr);
+  const { clients, all } = replayLives(mp, params, events);
+  // Reference-client quantiles of the extraction and PRADA scores: both halves (cross-fitted).
+  const tailClients = [...clients, ...crossLives];
   const budget = {
     stateful: targetFpr / BUDGET_DIVISORS.stateful,
     flaggedEvents: targetFpr / BUDGET_DIVISORS.flaggedEvents,
@@ -254,8 +283,8 @@ export function calibrateModel(
   const statefulDistance = Math.min(perClient, longLivedBound(mp, params, events, budget.stateful));
 
   const warnings: string[] = [];
-  const ex = clients.flatMap((c) => (c.maxExtraction === null ? [] : [c.maxExtraction]));
-  let extraction = upperThreshold(ex, budget.extraction, clients.length);
+  const ex = tailClients.flatMap((c) => (c.maxExtraction === null ? [] : [c.maxExtraction]));
+  let extraction = upperThreshold(ex, budget.extraction, tailClients.length);
   const exLong = extractionLongLivedBound(single, never, params, events, budget.extraction);
   if (exLong.windows >= params.minPseudoClients)
     extraction = Math.max(extraction, exLong.threshold);
@@ -269,7 +298,7 @@ export function calibrateModel(
     );
   let prada = Infinity;
   if (mp.prada !== null) {
-    const pr = clients.flatMap((c) => (c.maxPrada === null ? [] : [c.maxPrada]));
+    const pr = tailClients.flatMap((c) => (c.maxPrada === null ? [] : [c.maxPrada]));
     const long = pradaLongLivedBound(mp, params, events, budget.prada);
     if (pr.length < params.minPseudoClients)
       warnings.push(
@@ -279,7 +308,7 @@ export function calibrateModel(
       warnings.push(
         `PRADA rule off: the calibration events replayed as pseudo-clients of ${long.life} queries give ${long.windows} scored windows of ${params.pradaWindow} queries, ${params.minPseudoClients} needed to calibrate it for long-lived clients (a longer reference)`,
       );
-    else prada = Math.max(upperThreshold(pr, budget.prada, clients.length), long.threshold);
+    else prada = Math.max(upperThreshold(pr, budget.prada, tailClients.length), long.threshold);
   }
 
   const flaggedEvents = flaggedEventsThreshold(

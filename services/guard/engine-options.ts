@@ -7,8 +7,8 @@ export interface GuardEngineOptions {
    * Most (client, model) states kept; beyond it the least recently seen is evicted (LRU).
    * Default 10,000. Memory per state grows with the client's activity up to
    * (historySize + pradaHistory) × similarityDims × 4 bytes — the query-similarity history and the
-   * PRADA rule's history, 125 KiB each at the defaults (1,000 queries × 32 dims) — plus ~11 KiB of
-   * windows and rings (PRADA's distances: 2 × pradaWindow × 8 bytes), ≈ 261 KiB in all; the worst
+   * PRADA rule's history, 125 KiB each at the defaults (1,000 queries × 32 dims) — plus ~13 KiB of
+   * windows and rings (PRADA's distances: 2 × pradaWindow × 8 bytes), ≈ 263 KiB in all; the worst
    * case is maxClients × that. A state for a client that sent one query is ~2 KiB (12 features)
    * to ~4.5 KiB (32 dims). `GuardStats.stateBytes` counts all of it.
    */

@@ -131,8 +131,10 @@ export class GuardEngine {
   private watermark = -Infinity;
   private counters = { events: 0, flagged: 0, unscored: 0, clientFlags: 0 };
 
+  readonly profile: GuardProfile;
+
   constructor(
-    readonly profile: GuardProfile,
+    profile: GuardProfile,
     readonly thresholds: GuardThresholds,
     options: Partial<GuardEngineOptions> = {},
   ) {
@@ -146,7 +148,9 @@ export class GuardEngine {
         'thresholds.version',
         `must be ${GUARD_THRESHOLDS_VERSION}, got ${String(thresholds.version)}`,
       );
-    resolveGuardParams(profile.params);
+    // Defaults filled in: a profile written before a parameter existed gets its default (a
+    // missing `repeatWindow` was a ring of undefined size, a NaN count and the rule silently off).
+    this.profile = { ...profile, params: resolveGuardParams(profile.params) };
     this.options = resolveEngineOptions(options);
     for (const [modelId, mp] of Object.entries(profile.models)) {
       const thr = thresholds.models[modelId];
@@ -160,7 +164,7 @@ export class GuardEngine {
       this.models.set(modelId, { profile: mp, thresholds: thr, sim, prada });
     }
     this.table = new ClientTable(this.options.maxClients, this.options.idleTimeoutMs);
-    this.scratch = new Float64Array(profile.params.historySize);
+    this.scratch = new Float64Array(this.profile.params.historySize);
   }
 
   score(event: InferenceEvent): GuardScore {
@@ -373,10 +377,11 @@ export class GuardEngine {
       );
     // A snapshot that went through JSON has null for every Infinity threshold (a rule off): read
     // the calibration back the way calibration files are read, or `score >= null` would fire.
-    const { profile, thresholds } = parseGuardCalibration({
-      profile: snapshot.profile,
-      thresholds: snapshot.thresholds,
-    });
+    // (On a copy: the parser fills defaults in place, and the snapshot may share objects with a
+    // live engine.)
+    const { profile, thresholds } = parseGuardCalibration(
+      structuredClone({ profile: snapshot.profile, thresholds: snapshot.thresholds }),
+    );
     const engine = new GuardEngine(profile, thresholds, snapshot.options);
     engine.watermark =
       snapshot.clients.length > 0 || snapshot.counters.events > 0 ? snapshot.watermark : -Infinity;

@@ -102,7 +102,7 @@ const INTEGER_RANGES: Partial<Record<keyof GuardParams, [number, number]>> = {
   pradaHistory: [1, 100_000],
   pradaWindow: [3, 5000],
   pradaMinDistances: [3, 5000],
-  repeatWindow: [1, 100_000],
+  repeatWindow: [2, 100_000],
 };
 
 /** Defaults filled in and every value checked; a bad one throws a ConfigError naming it. */

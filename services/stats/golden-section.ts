@@ -1,7 +1,7 @@
 /**
  * Golden-section search for the maximum of a unimodal function on an interval, with a fixed
  * number of steps (no tolerance test: the result is deterministic and the cost known). Each step
- * shrinks the bracket by 0.618; 60 steps take a bracket of width 6 below 1e−12.
+ * shrinks the bracket by 0.618; 60 steps take a bracket of width 6 to 1.7e−12.
  */
 export function goldenSectionMax(
   f: (x: number) => number,

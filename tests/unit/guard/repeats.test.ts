@@ -146,5 +146,40 @@ describe('repeats rule', () => {
     expect(restored.peekClient('fraud', 'x')!.repeatsInWindow).toBe(20);
     for (const s of snap.clients as { repeats?: number[] }[]) delete s.repeats;
     expect(GuardEngine.fromJSON(snap).peekClient('fraud', 'x')!.repeatsInWindow).toBe(0);
+
+    // A profile from before `repeatWindow` existed gets its default (not a ring of undefined size).
+    delete snap.profile.params.repeatWindow;
+    const noParam = GuardEngine.fromJSON(snap);
+    expect(noParam.profile.params.repeatWindow).toBe(200);
+    for (const e of ev) noParam.score({ ...e, eventId: `${e.eventId}-3` });
+    expect(noParam.peekClient('fraud', 'x')!.repeatsInWindow).toBe(20);
+  });
+
+  it('a snapshot through JSON keeps a rule that was off, off (null threshold, not 0)', () => {
+    const c = withRetriesCalibrated();
+    const off = structuredClone(c);
+    off.thresholds.models.fraud!.repeats = Infinity;
+    off.thresholds.models.fraud!.extraction = Infinity;
+    const engine = new GuardEngine(off.profile, off.thresholds);
+    const ev = benignEvents({ clients: 1, minQueries: 60, maxQueries: 60, seed: 12, prefix: 'n' });
+    for (const e of ev.slice(0, 30)) engine.score(e);
+    const snap = JSON.parse(JSON.stringify(engine.toJSON()));
+    expect(snap.thresholds.models.fraud.repeats).toBeNull();
+    const restored = GuardEngine.fromJSON(snap);
+    expect(restored.thresholds.models.fraud!.repeats).toBe(Infinity);
+    // Each remaining query re-sent once: with `score >= null` both rules would fire at once.
+    for (const e of ev.slice(30)) {
+      const a = restored.score(e);
+      const b = restored.score({ ...e, eventId: `${e.eventId}-again` });
+      for (const r of [a, b]) {
+        expect(r.clientState.rules).not.toContain('repeats');
+        expect(r.clientState.rules).not.toContain('extraction');
+      }
+    }
+    expect(restored.peekClient('fraud', 'n-0')!.repeatsInWindow).toBe(30);
+    // The source engine's thresholds are not touched by reading its snapshot.
+    const live = engine.toJSON();
+    GuardEngine.fromJSON(live);
+    expect(live.thresholds.models.fraud!.repeats).toBe(Infinity);
   });
 });
