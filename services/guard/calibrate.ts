@@ -194,6 +194,11 @@ interface ClientLife {
   repeats: number[];
 }
 
+/** A profile holding one model. */
+function singleProfile(mp: ModelProfile, params: GuardParams): GuardProfile {
+  return { version: GUARD_PROFILE_VERSION, params, models: { [mp.modelId]: mp } };
+}
+
 /** Thresholds that never flag, for replays that only record scores. */
 function neverCalibration(modelId: string, targetFpr = 0.01, eventFpr = 0.01): GuardThresholds {
   return {
@@ -213,13 +218,12 @@ function replayLives(
   params: GuardParams,
   events: readonly InferenceEvent[],
 ): { clients: ClientLife[]; all: number[] } {
-  const single: GuardProfile = {
-    version: GUARD_PROFILE_VERSION,
-    params,
-    models: { [mp.modelId]: mp },
-  };
   const unbounded = { maxClients: Number.MAX_SAFE_INTEGER, idleTimeoutMs: Infinity };
-  const engine = new GuardEngine(single, neverCalibration(mp.modelId), unbounded);
+  const engine = new GuardEngine(
+    singleProfile(mp, params),
+    neverCalibration(mp.modelId),
+    unbounded,
+  );
   const lives = new Map<string, ClientLife>();
   const all: number[] = [];
   for (const e of events) {
@@ -251,11 +255,7 @@ export function calibrateModel(
   extractionFpr = targetFpr / BUDGET_DIVISORS.extraction,
   crossLives: readonly ClientLife[] = [],
 ): ModelThresholds {
-  const single: GuardProfile = {
-    version: GUARD_PROFILE_VERSION,
-    params,
-    models: { [mp.modelId]: mp },
-  };
+  const single = singleProfile(mp, params);
   const never = neverCalibration(mp.modelId, targetFpr, eventFpr);
   const { clients, all } = replayLives(mp, params, events);
   // Reference-client quantiles of the extraction and PRADA scores: both halves (cross-fitted).

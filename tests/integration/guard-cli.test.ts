@@ -153,18 +153,23 @@ describe('vigil guard score --format jsonl', () => {
 });
 
 describe('vigil guard calibrate + score --thresholds', () => {
-  it('writes profile + thresholds that score exactly like calibrating in place', () => {
-    const out = join(dir, 'thresholds.json');
-    const c = vigil(
+  /** `vigil guard calibrate` on the reference at target 0.01, writing `out`. */
+  const calibrateTo = (out: string, ...extra: string[]) =>
+    vigil(
       'guard',
       'calibrate',
       '--reference',
       refFile,
       '--target-fpr',
       '0.01',
+      ...extra,
       '--out',
       out,
     );
+
+  it('writes profile + thresholds that score exactly like calibrating in place', () => {
+    const out = join(dir, 'thresholds.json');
+    const c = calibrateTo(out);
     expect(c.code).toBe(0);
     expect(c.stderr).toMatch(
       /model fraud: \d+ profile events, \d+ held-out events from \d+ pseudo-clients; held-out event flag rate 0\.0\d+, client flag rate/,
@@ -192,18 +197,7 @@ describe('vigil guard calibrate + score --thresholds', () => {
     expect(lines).toEqual(library());
     // The extraction rule's own target: recorded, and never above its share of --target-fpr.
     const strict = join(dir, 'strict.json');
-    const x = vigil(
-      'guard',
-      'calibrate',
-      '--reference',
-      refFile,
-      '--target-fpr',
-      '0.01',
-      '--extraction-fpr',
-      '0.0005',
-      '--out',
-      strict,
-    );
+    const x = calibrateTo(strict, '--extraction-fpr', '0.0005');
     expect(x.code).toBe(0);
     const st = JSON.parse(readFileSync(strict, 'utf8')) as {
       thresholds: { extractionFpr: number; models: Record<string, { extraction: number }> };
@@ -214,18 +208,7 @@ describe('vigil guard calibrate + score --thresholds', () => {
     expect(st.thresholds.models.fraud!.extraction).toBeGreaterThan(
       loose.thresholds.models.fraud!.extraction,
     );
-    const over = vigil(
-      'guard',
-      'calibrate',
-      '--reference',
-      refFile,
-      '--target-fpr',
-      '0.01',
-      '--extraction-fpr',
-      '0.005',
-      '--out',
-      strict,
-    );
+    const over = calibrateTo(strict, '--extraction-fpr', '0.005');
     expect(over.code).toBe(2);
     expect(over.stderr).toContain('--extraction-fpr: expected at most --target-fpr / 3');
   }, 180_000);
