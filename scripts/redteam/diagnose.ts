@@ -49,6 +49,8 @@ const per = new Map<
     maxPrada: number;
     maxPrada500: number;
     rules: string[];
+    /** Highest score of each extraction test (the rule's decision is per test). */
+    tests: Record<string, number>;
   }
 >();
 for (const e of events) {
@@ -63,6 +65,7 @@ for (const e of events) {
     maxPrada: 0,
     maxPrada500: 0,
     rules: [],
+    tests: {},
   };
   p.n++;
   if (d.meanKnn !== null) p.minKnn = Math.min(p.minKnn, d.meanKnn);
@@ -70,6 +73,8 @@ for (const e of events) {
     p.maxEx = d.scores.extraction;
     p.reason = d.reasons.find((r) => r.startsWith('extraction')) ?? '';
   }
+  for (const [t, v] of Object.entries(d.extractionTests ?? {}))
+    p.tests[t] = Math.max(p.tests[t] ?? 0, v);
   if (d.prada !== null) {
     p.maxPrada = Math.max(p.maxPrada, d.prada);
     if (p.n <= 500) p.maxPrada500 = Math.max(p.maxPrada500, d.prada);
@@ -80,16 +85,21 @@ for (const e of events) {
   }
   per.set(e.clientId, p);
 }
+const perTest = (tests: Record<string, number>) =>
+  Object.entries(tests)
+    .map(([t, v]) => `${t} ${v.toFixed(1)}`)
+    .join(', ');
 process.stdout.write(
-  `${values.type}: thresholds statefulDistance ${thr.statefulDistance.toFixed(3)} (flag below), extraction ${thr.extraction.toFixed(1)}, prada ${thr.prada.toFixed(2)} (flag at or above)\n`,
+  `${values.type}: thresholds statefulDistance ${thr.statefulDistance.toFixed(3)} (flag below), extraction ${thr.extraction.toFixed(1)} (per test: ${perTest(thr.extractionTests ?? {})}), prada ${thr.prada.toFixed(2)} (flag at or above)\n`,
 );
 if (benign) {
-  const kinds = new Map<string, { ex: number[]; prada: number[] }>();
+  const kinds = new Map<string, { ex: number[]; prada: number[]; tests: Map<string, number[]> }>();
   for (const [id, p] of per) {
     const k = id.split('-')[1]!;
-    const v = kinds.get(k) ?? { ex: [], prada: [] };
+    const v = kinds.get(k) ?? { ex: [], prada: [], tests: new Map<string, number[]>() };
     v.ex.push(p.maxEx);
     v.prada.push(p.maxPrada);
+    for (const [t, x] of Object.entries(p.tests)) v.tests.set(t, [...(v.tests.get(t) ?? []), x]);
     kinds.set(k, v);
   }
   const quantiles = (xs: number[], digits: number) => {
@@ -98,12 +108,17 @@ if (benign) {
       xs[Math.min(xs.length - 1, Math.floor(f * xs.length))]!.toFixed(digits);
     return `median ${q(0.5)}, p90 ${q(0.9)}, p99 ${q(0.99)}, max ${q(1)}`;
   };
-  for (const [k, v] of kinds)
+  for (const [k, v] of kinds) {
     process.stdout.write(
       `benign ${k}: ${v.ex.length} clients; max per client: extraction score ${quantiles(v.ex, 1)}; PRADA score ${quantiles(v.prada, 2)}\n`,
     );
+    for (const [t, xs] of v.tests)
+      process.stdout.write(
+        `  ${t} test (${xs.length} clients scored): ${quantiles(xs, 1)} (threshold ${thr.extractionTests?.[t as 'rate']?.toFixed(1) ?? '—'})\n`,
+      );
+  }
 } else
   for (const [id, p] of per)
     process.stdout.write(
-      `${id}: ${p.n} queries, flagged at ${p.flaggedAt ?? '—'} ${JSON.stringify(p.rules)}, min mean-kNN ${p.minKnn.toFixed(3)}, max extraction score ${p.maxEx.toFixed(1)}, max PRADA score ${p.maxPrada.toFixed(2)} (first 500 queries: ${p.maxPrada500.toFixed(2)})\n`,
+      `${id}: ${p.n} queries, flagged at ${p.flaggedAt ?? '—'} ${JSON.stringify(p.rules)}, min mean-kNN ${p.minKnn.toFixed(3)}, max extraction score ${p.maxEx.toFixed(1)} (per test: ${perTest(p.tests)}), max PRADA score ${p.maxPrada.toFixed(2)} (first 500 queries: ${p.maxPrada500.toFixed(2)})\n`,
     );

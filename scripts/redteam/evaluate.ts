@@ -5,6 +5,7 @@
  * flagged at that point, so the stack replay computes the same table from the guard service's
  * output topics.
  */
+import type { PerExtractionTest } from '../../services/guard/extraction-scorer.js';
 import type { InferenceEvent } from '../../services/common/event.js';
 import { calibrateGuard, GuardEngine, type GuardCalibration } from '../../services/guard/index.js';
 import type { ClientRule } from '../../services/guard/client-state.js';
@@ -30,6 +31,8 @@ export interface CalibrationSummary {
     event: number;
     statefulDistance: number;
     extraction: number;
+    /** Per extraction test: the rule's decision (the combined `extraction` is for the record). */
+    extractionTests: PerExtractionTest;
     flaggedEvents: number;
     prada: number;
     repeats: number;
@@ -59,6 +62,7 @@ export function calibrate(
         event: t!.event,
         statefulDistance: t!.statefulDistance,
         extraction: t!.extraction,
+        extractionTests: t!.extractionTests ?? {},
         flaggedEvents: t!.flaggedEvents,
         prada: t!.prada,
         repeats: t!.repeats,

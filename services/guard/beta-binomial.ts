@@ -55,6 +55,32 @@ export function fitDispersion(counts: readonly FlagCount[], mean: number): numbe
   return Math.exp(goldenSectionMax(f, Math.log(PHI_RANGE[0]), Math.log(PHI_RANGE[1]), 80));
 }
 
+/**
+ * Beta-binomial upper tail P(X ≥ x) for X ~ Bin(n, p), p ~ Beta(μφ, (1 − μ)φ): the chance that a
+ * client whose own rate varies like the reference clients' reaches x of n. The first term from
+ * log-gamma functions, the rest by the ratio of successive terms,
+ * pmf(k + 1)/pmf(k) = (n − k)(k + a) / ((k + 1)(n − k − 1 + b)), so a call costs O(n − x)
+ * multiplications (it runs on every query of the extraction tests). φ at or beyond the top of
+ * {@link PHI_RANGE} (or not finite) is the binomial.
+ */
+export function betaBinomialSf(x: number, n: number, mean: number, phi: number): number {
+  if (x <= 0) return 1;
+  if (x > n) return 0;
+  if (!(phi < PHI_RANGE[1]) || !(mean > 0 && mean < 1)) return binomialSf(x, n, mean);
+  const a = mean * phi;
+  const b = (1 - mean) * phi;
+  let term = Math.exp(
+    lgamma(n + 1) - lgamma(x + 1) - lgamma(n - x + 1) + lnBeta(x + a, n - x + b) - lnBeta(a, b),
+  );
+  let s = 0;
+  for (let k = x; k <= n; k++) {
+    s += term;
+    if (term < s * 1e-17) break;
+    term *= ((n - k) * (k + a)) / ((k + 1) * (n - k - 1 + b));
+  }
+  return Math.min(1, s);
+}
+
 /** Logarithmically spaced quadrature nodes per half of (0, 1). */
 const LOG_NODES = 600;
 /** Linearly spaced nodes over the density's bulk (mean ± 12 standard deviations). */

@@ -5,7 +5,8 @@
  */
 import type { InferenceEvent } from '../common/event.js';
 import { ValidationError } from '../common/errors.js';
-import { ratePerMinute } from './extraction-scorer.js';
+import { fitDispersion, type FlagCount } from './beta-binomial.js';
+import { boundaryRate, outOfRangeRate, ratePerMinute } from './extraction-scorer.js';
 import { SimilarityMap, buildFeatureSpace, standardize } from './feature-space.js';
 import { resolveGuardParams, type GuardParams } from './guard-params.js';
 import { predictionMargin } from './margin.js';
@@ -111,9 +112,12 @@ export function buildModelProfile(
     rate: null,
     prada: buildPradaSpace(space, events, params.covarianceSample),
   };
-  let outOfRange = 0;
-  for (const q of queries) if (scoreOod(profile, q).p < params.outOfRangeP) outOfRange++;
-  profile.ood.outOfRangeShare = outOfRange / queries.length;
+  const isOutOfRange = queries.map((q) => scoreOod(profile, q).p < params.outOfRangeP);
+  profile.ood.outOfRangeShare = isOutOfRange.filter(Boolean).length / queries.length;
+  // As the engine marks queries near the boundary (a failed event has no margin: not near).
+  const isNearBoundary = events.map(
+    (e) => e.status === 'OK' && predictionMargin(e.prediction) <= boundaryMargin,
+  );
 
   // Replay the reference as benign pseudo-clients: k-NN distances, successive distances, rates.
   const sim = new SimilarityMap(space);
@@ -138,6 +142,17 @@ export function buildModelProfile(
     // One value per client (its fastest window): window rates of one client are strongly
     // correlated, and a tail fitted on them would be as narrow as that one client.
     if (pcs.mode === 'clientId' && maxRate > 0) rates.push(Math.log(maxRate));
+  }
+  // Per-client dispersion of the near-boundary and out-of-range counts (only with real client
+  // ids: chunks of one stream say nothing about how clients differ).
+  if (pcs.mode === 'clientId') {
+    const counts = (flags: readonly boolean[]): FlagCount[] =>
+      pcs.groups.map((g) => ({ flagged: g.filter((i) => flags[i]).length, events: g.length }));
+    profile.boundaryDispersion = fitDispersion(counts(isNearBoundary), boundaryRate(profile));
+    profile.ood.outOfRangeDispersion = fitDispersion(
+      counts(isOutOfRange),
+      outOfRangeRate(profile, params),
+    );
   }
   profile.pseudoClients = pcs.groups.length;
   profile.stateful = statefulBaseline(vectors, sim.dims, params);

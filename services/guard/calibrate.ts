@@ -8,7 +8,8 @@
  *    the figures say so).
  * 2. The calibration half is replayed, in file order, through a GuardEngine that never flags,
  *    recording every event's combined score and, per pseudo-client, the lowest mean k-NN distance,
- *    the highest extraction score, the highest PRADA score and its event scores in order.
+ *    the highest score of each extraction test, the highest PRADA score and its event scores in
+ *    order.
  * 3. Event threshold: the (1 − eventFpr) quantile of the benign combined scores (tail-model.ts).
  * 4. Client thresholds: the client-level budget `targetFpr` is split over the five client rules
  *    (union bound: P(any) ≤ Σ P(rule); shares in {@link BUDGET_DIVISORS}: similarity and
@@ -17,7 +18,12 @@
  *    across benign pseudo-clients at the rule's budget (divided by the share of pseudo-clients the
  *    rule can fire for at all), extrapolated with the exponential tail when the budget is rarer
  *    than 1/clients (for the extraction and PRADA scores with its scale at the 95 % upper
- *    confidence bound, from both halves of the reference: cross-fitted).
+ *    confidence bound, from both halves of the reference: cross-fitted). The extraction rule's
+ *    budget is split again, equally, over its tests (extractionTestsOf): each test gets a
+ *    threshold of its own, on its own benign tail (`extractionTests`), so a test whose benign
+ *    scores stay low (near-boundary counts, under the beta-binomial) is not held to the threshold
+ *    of the one with the heaviest benign tail (successive distances). The combined score's
+ *    threshold (`extraction`) is still computed, for the record and for older engines.
  *    The flagged-events and exact-repeat counts must also keep a beta-binomial bound
  *    (beta-binomial.ts): clients flag events (and retry) at rates of their own, fitted to the pseudo-clients' lives, and the bound (a
  *    strict scan-statistic bound given the rate) covers a life as long as the longest
@@ -44,6 +50,12 @@ import {
   type FlagCount,
 } from './beta-binomial.js';
 import { buildModelProfile } from './build-profile.js';
+import {
+  EXTRACTION_TESTS,
+  extractionTestsOf,
+  type ExtractionTestName,
+  type PerExtractionTest,
+} from './extraction-scorer.js';
 import { GuardEngine } from './engine.js';
 import { SimilarityMap, standardize } from './feature-space.js';
 import { PradaMap, PradaState, scorePrada } from './prada.js';
@@ -188,10 +200,20 @@ interface ClientLife {
   scores: number[];
   minKnn: number | null;
   maxExtraction: number | null;
+  /** Highest score of each extraction test over the life (a test never scored: absent). */
+  maxExtractionTests: PerExtractionTest;
   /** Highest PRADA score over the life (null: never had enough minimum distances to be tested). */
   maxPrada: number | null;
   /** 1 per query that exactly repeated one of its history, else 0, in order. */
   repeats: number[];
+}
+
+/** Raises each test's running maximum in `into` to the score in `from`. */
+function raiseTo(into: PerExtractionTest, from: PerExtractionTest): void {
+  for (const t of EXTRACTION_TESTS) {
+    const v = from[t];
+    if (v !== undefined) into[t] = Math.max(into[t] ?? -Infinity, v);
+  }
 }
 
 /** A profile holding one model. */
@@ -233,13 +255,21 @@ function replayLives(
     if (!life)
       lives.set(
         e.clientId,
-        (life = { scores: [], minKnn: null, maxExtraction: null, maxPrada: null, repeats: [] }),
+        (life = {
+          scores: [],
+          minKnn: null,
+          maxExtraction: null,
+          maxExtractionTests: {},
+          maxPrada: null,
+          repeats: [],
+        }),
       );
     life.scores.push(d.score);
     life.repeats.push(d.repeat ? 1 : 0);
     if (d.meanKnn !== null) life.minKnn = Math.min(life.minKnn ?? Infinity, d.meanKnn);
     if (d.clientState.queries >= params.minExtractionQueries)
       life.maxExtraction = Math.max(life.maxExtraction ?? -Infinity, d.scores.extraction);
+    if (d.extractionTests !== null) raiseTo(life.maxExtractionTests, d.extractionTests);
     if (d.prada !== null) life.maxPrada = Math.max(life.maxPrada ?? -Infinity, d.prada);
   }
   return { clients: [...lives.values()], all };
@@ -285,17 +315,37 @@ export function calibrateModel(
   const warnings: string[] = [];
   const ex = tailClients.flatMap((c) => (c.maxExtraction === null ? [] : [c.maxExtraction]));
   let extraction = upperThreshold(ex, budget.extraction, tailClients.length);
-  const exLong = extractionLongLivedBound(single, never, params, events, budget.extraction);
-  if (exLong.windows >= params.minPseudoClients)
+  // Per test: an equal share of the rule's budget each (union bound over the tests).
+  const tests = extractionTestsOf(mp);
+  const perTestBudget = budget.extraction / tests.length;
+  const exLong = extractionLongLivedBound(
+    single,
+    never,
+    params,
+    events,
+    budget.extraction,
+    perTestBudget,
+  );
+  const extractionTests: PerExtractionTest = {};
+  for (const t of tests) {
+    const scored = tailClients.flatMap((c) => {
+      const v = c.maxExtractionTests[t];
+      return v === undefined ? [] : [v];
+    });
+    extractionTests[t] = upperThreshold(scored, perTestBudget, tailClients.length);
+  }
+  if (exLong.windows >= params.minPseudoClients) {
     extraction = Math.max(extraction, exLong.threshold);
-  else
+    for (const t of tests) extractionTests[t] = Math.max(extractionTests[t]!, exLong.perTest[t]!);
+  } else
     warnings.push(
       `extraction rule calibrated on the reference clients' lives only: the calibration events replayed as pseudo-clients of ${exLong.life} queries give ${exLong.windows} scored windows of ${params.extractionWindow} queries, ${params.minPseudoClients} needed to bound it for long-lived clients (a longer reference)`,
     );
-  if (extraction >= 300)
-    warnings.push(
-      `extraction rule off in effect: its threshold ${extraction} is at or above the highest score (300)`,
-    );
+  for (const t of tests)
+    if (extractionTests[t]! >= 300)
+      warnings.push(
+        `extraction rule's ${t} test off in effect: its threshold ${extractionTests[t]} is at or above the highest score (300)`,
+      );
   let prada = Infinity;
   if (mp.prada !== null) {
     const pr = tailClients.flatMap((c) => (c.maxPrada === null ? [] : [c.maxPrada]));
@@ -327,6 +377,7 @@ export function calibrateModel(
     event,
     statefulDistance,
     extraction,
+    extractionTests,
     flaggedEvents,
     prada,
     repeats,
@@ -425,7 +476,8 @@ function extractionLongLivedBound(
   params: GuardParams,
   events: readonly InferenceEvent[],
   budget: number,
-): { threshold: number; windows: number; life: number } {
+  perTestBudget: number,
+): { threshold: number; perTest: PerExtractionTest; windows: number; life: number } {
   const life = Math.max(1, Math.min(longLife(params), events.length));
   const blocks = Math.ceil(life / params.extractionWindow);
   const gaps = clientGaps(events);
@@ -443,17 +495,25 @@ function extractionLongLivedBound(
   // bound is kept as it is; README states the limit.
   const order = events.map((_, i) => i);
   const maxima: number[] = [];
+  const testMaxima = new Map<ExtractionTestName, number[]>(EXTRACTION_TESTS.map((t) => [t, []]));
   let best: number | null = null;
+  let bestTests: PerExtractionTest = {};
+  const close = () => {
+    if (best !== null) maxima.push(best);
+    for (const t of EXTRACTION_TESTS) {
+      const v = bestTests[t];
+      if (v !== undefined) testMaxima.get(t)!.push(v);
+    }
+    best = null;
+    bestTests = {};
+  };
   const start = events[0]?.timestamp ?? 0;
   let clock = start;
   order.forEach((idx, i) => {
     const e = events[idx]!;
     const pos = i % life;
     if (pos === 0) clock = start;
-    if (pos % params.extractionWindow === 0) {
-      if (best !== null) maxima.push(best);
-      best = null;
-    }
+    if (pos % params.extractionWindow === 0) close();
     clock += gaps[idx]!;
     const d = engine.scoreDetailed({
       ...e,
@@ -462,11 +522,14 @@ function extractionLongLivedBound(
     });
     if (d.clientState.queries >= params.minExtractionQueries)
       best = Math.max(best ?? -Infinity, d.scores.extraction);
+    if (d.extractionTests !== null) raiseTo(bestTests, d.extractionTests);
   });
-  if (best !== null) maxima.push(best);
-  const threshold =
-    maxima.length > 0 ? tailQuantile(fitTail(maxima, 'upper'), budget / blocks) : Infinity;
-  return { threshold, windows: maxima.length, life };
+  close();
+  const quantile = (xs: number[], b: number) =>
+    xs.length > 0 ? tailQuantile(fitTail(xs, 'upper'), b / blocks) : Infinity;
+  const perTest: PerExtractionTest = {};
+  for (const [t, xs] of testMaxima) perTest[t] = quantile(xs, perTestBudget);
+  return { threshold: quantile(maxima, budget), perTest, windows: maxima.length, life };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { ValidationError } from '../common/errors.js';
 import type { GuardCalibration } from './calibrate.js';
+import { EXTRACTION_TESTS } from './extraction-scorer.js';
 import { resolveGuardParams, type GuardParams } from './guard-params.js';
 import { GUARD_PROFILE_VERSION } from './profile-types.js';
 import { GUARD_THRESHOLDS_VERSION } from './thresholds.js';
@@ -66,6 +67,16 @@ export function parseGuardCalibration(input: unknown): GuardCalibration {
     const mp = obj(`profile.models.${id}`, m);
     for (const key of ['space', 'confidence', 'margin', 'ood', 'stateful', 'successive'])
       obj(`profile.models.${id}.${key}`, mp[key]);
+    // Absent in profiles written before them (the tests are then binomial); else a positive φ.
+    const dispersion = (field: string, v: unknown) => {
+      if (v !== undefined && !(typeof v === 'number' && v > 0))
+        throw new ValidationError(field, `must be a positive number, got ${JSON.stringify(v)}`);
+    };
+    dispersion(`profile.models.${id}.boundaryDispersion`, mp.boundaryDispersion);
+    dispersion(
+      `profile.models.${id}.ood.outOfRangeDispersion`,
+      (mp.ood as Record<string, unknown>).outOfRangeDispersion,
+    );
     const t = obj(`thresholds.models.${id}`, tModels[id]);
     t.event = threshold(`thresholds.models.${id}.event`, t.event, Infinity);
     t.statefulDistance = threshold(
@@ -74,6 +85,18 @@ export function parseGuardCalibration(input: unknown): GuardCalibration {
       0,
     );
     t.extraction = threshold(`thresholds.models.${id}.extraction`, t.extraction, Infinity);
+    if (t.extractionTests !== undefined) {
+      const field = `thresholds.models.${id}.extractionTests`;
+      const per = obj(field, t.extractionTests);
+      for (const [name, v] of Object.entries(per)) {
+        if (!(EXTRACTION_TESTS as readonly string[]).includes(name))
+          throw new ValidationError(
+            `${field}.${name}`,
+            `is not an extraction test (expected one of ${EXTRACTION_TESTS.join(', ')})`,
+          );
+        per[name] = threshold(`${field}.${name}`, v, Infinity);
+      }
+    }
     t.flaggedEvents = threshold(`thresholds.models.${id}.flaggedEvents`, t.flaggedEvents, Infinity);
     // Files written before the PRADA rule have neither its threshold nor its space: never fires.
     t.prada =

@@ -22,7 +22,13 @@ import {
 import { ClientTable } from './client-table.js';
 import { scoreConfidence } from './confidence-scorer.js';
 import { resolveEngineOptions, type GuardEngineOptions } from './engine-options.js';
-import { coverageCell, scoreExtraction } from './extraction-scorer.js';
+import {
+  coverageCell,
+  extractionCrossing,
+  extractionTestScores,
+  scoreExtraction,
+  type PerExtractionTest,
+} from './extraction-scorer.js';
 import { SimilarityMap, standardize } from './feature-space.js';
 import { resolveGuardParams } from './guard-params.js';
 import { scoreMargin } from './margin-scorer.js';
@@ -61,6 +67,8 @@ export interface GuardScoreDetail extends GuardScore {
   prada: number | null;
   /** This query exactly repeats one of the client's history (the repeats rule's indicator). */
   repeat: boolean;
+  /** Each extraction test's own score after this query (null: the client is not scored yet). */
+  extractionTests: PerExtractionTest | null;
   /** Null when the event's model has no profile. */
   scored: boolean;
 }
@@ -173,6 +181,7 @@ export class GuardEngine {
       meanKnn: _m,
       prada: _p,
       repeat: _r,
+      extractionTests: _x,
       scored: _d,
       ...result
     } = this.scoreDetailed(event);
@@ -198,6 +207,7 @@ export class GuardEngine {
         meanKnn: null,
         prada: null,
         repeat: false,
+        extractionTests: null,
         scored: false,
       };
     }
@@ -257,9 +267,10 @@ export class GuardEngine {
           `similar-query attack: mean distance to nearest previous queries ${fmt(stateful.meanKnn)} < ${fmt(thr.statefulDistance)} (stateful detection, Chen et al. 2019)`,
         );
       }
-      if (extraction.score >= thr.extraction) {
+      const crossing = extractionCrossing(extraction, thr.extraction, thr.extractionTests);
+      if (crossing !== null) {
         rules.push('extraction');
-        why.push(`${extraction.reason} ≥ threshold ${fmt(thr.extraction)}`);
+        why.push(`${crossing.reason} ≥ threshold ${fmt(crossing.threshold)}`);
       }
       if (prada !== null && prada.score >= thr.prada) {
         rules.push('prada');
@@ -312,6 +323,7 @@ export class GuardEngine {
       meanKnn: stateful.meanKnn,
       prada: prada !== null && prada.w !== null ? prada.score : null,
       repeat,
+      extractionTests: extraction.tests === null ? null : extractionTestScores(extraction),
       scored: true,
     };
   }

@@ -16,18 +16,30 @@
  *   below the benign median). Queries closer together than benign are what the stateful rule
  *   (Chen et al.), the PRADA rule and the exact-repeats rule test for;
  * - near-boundary: how many queries have a margin below the reference's `boundaryQuantile`
- *   (binomial tail against the reference share; Tramèr et al., "Stealing Machine Learning Models
- *   via Prediction APIs", USENIX Security 2016, and active-learning extraction query there);
- * - out of range: how many queries lie outside the reference (OOD p < `outOfRangeP`; binomial
- *   tail): coverage of regions benign users do not visit;
+ *   (Tramèr et al., "Stealing Machine Learning Models via Prediction APIs", USENIX Security 2016,
+ *   and active-learning extraction query there);
+ * - out of range: how many queries lie outside the reference (OOD p < `outOfRangeP`): coverage of
+ *   regions benign users do not visit;
  * - rate: queries per minute over the window against the fastest windows of benign clients
  *   (when the reference has enough clients to learn them).
  *
- * The score is −log10 of the smallest p, Bonferroni-corrected for the number of tests. Coverage
- * (distinct cells of a coarse grid over the similarity space) and volume are reported, not tested.
- * PRADA's own test (Shapiro–Wilk on the minimum distances) is a separate client rule: prada.ts.
+ * The two counts are tested against a beta-binomial tail (beta-binomial.ts), with the reference's
+ * share as the mean and the dispersion of its clients' counts: benign clients have rates of their
+ * own (a merchant whose customers sit near the boundary, or outside the bulk of the reference),
+ * and under the binomial such clients scored like attackers — on red-team seed 1 a benign
+ * merchant with 14 of its first 50 queries out of range (benign 1 %) scored 16 (p ≈ 1e−16),
+ * and the benign clients' near-boundary tail reached 26 while boundary attacks scored 37–47 at
+ * their 50th query; under the fitted beta-binomial the benign near-boundary scores stay below 3.1
+ * and the attacks' are 10–14 (profiles without a dispersion, older ones, are binomial).
+ *
+ * The rule's decision (engine.ts, {@link extractionCrossing}): each test against a threshold of
+ * its own, calibrated on its own benign tail (calibrate.ts). `score` is −log10 of the smallest p,
+ * Bonferroni-corrected for the number of tests: a summary for reports, and the decision for
+ * calibrations older than per-test thresholds. Coverage (distinct cells of a coarse grid over the
+ * similarity space) and volume are reported, not tested. PRADA's own test (Shapiro–Wilk on the
+ * minimum distances) is a separate client rule: prada.ts.
  */
-import { binomialSf } from './binomial.js';
+import { betaBinomialSf } from './beta-binomial.js';
 import type { GuardParams } from './guard-params.js';
 import type { ModelProfile } from './profile-types.js';
 import { ScalarRing } from './scalar-ring.js';
@@ -167,8 +179,15 @@ export function coverageCell(v: Float32Array): number {
   return h;
 }
 
+/** The extraction tests, in the order they are run and reported. */
+export const EXTRACTION_TESTS = ['distances', 'near-boundary', 'out-of-range', 'rate'] as const;
+export type ExtractionTestName = (typeof EXTRACTION_TESTS)[number];
+
+/** A value per extraction test (thresholds, per-test scores); a test absent is not run. */
+export type PerExtractionTest = Partial<Record<ExtractionTestName, number>>;
+
 export interface ExtractionTest {
-  name: 'distances' | 'near-boundary' | 'out-of-range' | 'rate';
+  name: ExtractionTestName;
   p: number;
   detail: string;
 }
@@ -176,6 +195,64 @@ export interface ExtractionTest {
 export interface ExtractionResult extends ScorerResult {
   /** Null when the client has fewer than `minExtractionQueries` queries in its window. */
   tests: ExtractionTest[] | null;
+}
+
+/**
+ * The tests the profile lets the extraction rule run (the distances test needs benign successive
+ * distances, the rate test benign rates), whatever a client's window holds.
+ */
+export function extractionTestsOf(profile: ModelProfile): ExtractionTestName[] {
+  return EXTRACTION_TESTS.filter(
+    (t) => (t !== 'distances' || profile.successive.n > 0) && (t !== 'rate' || !!profile.rate),
+  );
+}
+
+/** Each test's own score, −log10 of its p-value (not corrected for the number of tests). */
+export function extractionTestScores(r: ExtractionResult): PerExtractionTest {
+  const out: PerExtractionTest = {};
+  for (const t of r.tests ?? []) out[t.name] = pScore(t.p);
+  return out;
+}
+
+/** Which threshold an extraction result crossed, if any (see {@link extractionCrossing}). */
+export interface ExtractionCrossing {
+  /** The test whose own threshold was crossed; null: the combined score's. */
+  test: ExtractionTestName | null;
+  score: number;
+  threshold: number;
+  reason: string;
+}
+
+/**
+ * The extraction rule's decision. With per-test thresholds (calibrations since they exist), a
+ * client is flagged when any test's own score reaches that test's threshold: each test is held to
+ * its own benign tail. Without them (older calibration files), when the combined score reaches
+ * `combined`.
+ */
+export function extractionCrossing(
+  r: ExtractionResult,
+  combined: number,
+  perTest: PerExtractionTest | undefined,
+): ExtractionCrossing | null {
+  if (r.tests === null) return null;
+  if (perTest === undefined)
+    return r.score >= combined
+      ? { test: null, score: r.score, threshold: combined, reason: r.reason }
+      : null;
+  for (const t of r.tests) {
+    const threshold = perTest[t.name];
+    const score = pScore(t.p);
+    if (threshold !== undefined && score >= threshold)
+      return {
+        test: t.name,
+        score,
+        threshold,
+        get reason() {
+          return `extraction/probing (${t.name} test): ${t.detail}, ${fmtP(score)}`;
+        },
+      };
+  }
+  return null;
 }
 
 /**
@@ -189,6 +266,20 @@ export function ksLargerThanGrid(values: Float64Array, grid: readonly number[]):
   let d = 0;
   for (let i = 0; i < n; i++) d = Math.max(d, gridCdf(grid, x[i]!) - i / n);
   return d;
+}
+
+/** The benign near-boundary rate the near-boundary test compares with. */
+export function boundaryRate(profile: ModelProfile): number {
+  return Math.max(profile.boundaryShare, 1e-3);
+}
+
+/** The benign out-of-range rate the out-of-range test compares with. */
+export function outOfRangeRate(profile: ModelProfile, params: Pick<GuardParams, 'outOfRangeP'>) {
+  return Math.max(profile.ood.outOfRangeShare, params.outOfRangeP / 10);
+}
+
+function dispersionNote(phi: number): string {
+  return Number.isFinite(phi) ? `, clients' own rates vary: beta-binomial φ ${fmt(phi)}` : '';
 }
 
 export function scoreExtraction(
@@ -225,21 +316,23 @@ export function scoreExtraction(
     });
   }
   const nb = w.nearBoundary.sum();
-  const p0b = Math.max(profile.boundaryShare, 1e-3);
+  const p0b = boundaryRate(profile);
+  const phiB = profile.boundaryDispersion ?? Infinity;
   tests.push({
     name: 'near-boundary',
-    p: binomialSf(nb, n, p0b),
+    p: betaBinomialSf(nb, n, p0b, phiB),
     get detail() {
-      return `${nb}/${n} queries near the decision boundary (benign ${fmt(100 * p0b)}%)`;
+      return `${nb}/${n} queries near the decision boundary (benign ${fmt(100 * p0b)}%${dispersionNote(phiB)})`;
     },
   });
   const oor = w.outOfRange.sum();
-  const p0o = Math.max(profile.ood.outOfRangeShare, params.outOfRangeP / 10);
+  const p0o = outOfRangeRate(profile, params);
+  const phiO = profile.ood.outOfRangeDispersion ?? Infinity;
   tests.push({
     name: 'out-of-range',
-    p: binomialSf(oor, n, p0o),
+    p: betaBinomialSf(oor, n, p0o, phiO),
     get detail() {
-      return `${oor}/${n} queries outside the reference (benign ${fmt(100 * p0o)}%)`;
+      return `${oor}/${n} queries outside the reference (benign ${fmt(100 * p0o)}%${dispersionNote(phiO)})`;
     },
   });
   const rateTail = profile.rate;

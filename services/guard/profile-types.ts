@@ -32,6 +32,12 @@ export interface ModelProfile {
   boundaryMargin: number;
   /** Share of reference queries near the boundary (≈ boundaryQuantile). */
   boundaryShare: number;
+  /**
+   * Beta-binomial dispersion φ of the reference clients' near-boundary counts (clients have
+   * near-boundary rates of their own: beta-binomial.ts); absent (older profiles, or a reference
+   * without client ids): the binomial.
+   */
+  boundaryDispersion?: number;
   ood: {
     /** Shrinkage covariance of the standardized (winsorized) features. */
     covariance: ShrinkageCovariance;
@@ -41,6 +47,8 @@ export interface ModelProfile {
     embedding: TailModel | null;
     /** Share of reference queries whose OOD tail probability is below `outOfRangeP`. */
     outOfRangeShare: number;
+    /** Beta-binomial dispersion φ of the reference clients' out-of-range counts; as above. */
+    outOfRangeDispersion?: number;
   };
   /** Benign ln(mean k-NN distance) of a query to its client's history, by history size. */
   stateful: StatefulBaseline;

@@ -1,6 +1,8 @@
 /**
  * Calibrated decision thresholds, per model (JSON; see calibrate.ts for how they are chosen).
  */
+import type { PerExtractionTest } from './extraction-scorer.js';
+
 export const GUARD_THRESHOLDS_VERSION = 1;
 
 export interface GuardThresholds {
@@ -22,8 +24,19 @@ export interface ModelThresholds {
   event: number;
   /** A client is flagged when the mean k-NN distance of a query to its history is < this. */
   statefulDistance: number;
-  /** A client is flagged when its extraction score is ≥ this. */
+  /**
+   * A client is flagged when its extraction score (the smallest p of the extraction tests,
+   * Bonferroni-corrected) is ≥ this — only when {@link extractionTests} is absent (files written
+   * before per-test thresholds existed); otherwise kept for the record.
+   */
   extraction: number;
+  /**
+   * Per extraction test, the score (−log10 of that test's own p) at which it flags the client:
+   * each test calibrated on its own benign tail, at an equal share of the rule's budget. A test
+   * absent here never flags; Infinity (JSON null): never either. Absent altogether in files written
+   * before it existed: {@link extraction} decides.
+   */
+  extractionTests?: PerExtractionTest;
   /** A client is flagged when ≥ this many of its last `flagWindow` events are flagged. */
   flaggedEvents: number;
   /**

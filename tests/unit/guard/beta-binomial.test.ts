@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { binomialSf } from '../../../services/guard/binomial.js';
 import {
   betaBinomialLogLik,
+  betaBinomialSf,
   betaExpectation,
   fitDispersion,
   flaggedWindowProbability,
@@ -135,5 +136,32 @@ describe('beta-binomial', () => {
         expect(model).toBeLessThan(2.5 * simulated);
       }
     }
+  });
+
+  it('beta-binomial tail: the Beta mixture of binomial tails, the binomial at the top of the φ range', () => {
+    // Against the quadrature (an independent route): E[P(Bin(n, p) ≥ x)] over p ~ Beta.
+    for (const [x, n, mean, phi] of [
+      [14, 50, 0.01, 112],
+      [40, 50, 0.01, 112],
+      [5, 50, 0.1, 21],
+      [120, 200, 0.1, 21],
+      [3, 200, 0.02, 0.5],
+    ] as const) {
+      const closed = betaBinomialSf(x, n, mean, phi);
+      const quad = betaExpectation(mean * phi, (1 - mean) * phi, (p) => binomialSf(x, n, p));
+      // The quadrature is good to ~0.5 % here (2.648e-8 against 2.636e-8 in the first case).
+      expect(Math.abs(Math.log10(closed) - Math.log10(quad))).toBeLessThan(5e-3);
+    }
+    // Direct sums of the pmf from log-gamma functions (Python, math.lgamma), to 1e-9 relative.
+    expect(betaBinomialSf(14, 50, 0.01, 112) / 2.635888784486686e-8).toBeCloseTo(1, 9);
+    expect(betaBinomialSf(40, 50, 0.01, 112) / 1.4622900927218565e-28).toBeCloseTo(1, 9);
+    expect(betaBinomialSf(0, 50, 0.1, 21)).toBe(1);
+    expect(betaBinomialSf(51, 50, 0.1, 21)).toBe(0);
+    expect(betaBinomialSf(14, 50, 0.01, PHI_RANGE[1])).toBe(binomialSf(14, 50, 0.01));
+    expect(betaBinomialSf(14, 50, 0.01, 1e6) / binomialSf(14, 50, 0.01)).toBeCloseTo(1, 1);
+    // Overdispersion makes a high count far less surprising (a merchant's own rate) …
+    expect(betaBinomialSf(14, 50, 0.01, 112)).toBeGreaterThan(1e8 * binomialSf(14, 50, 0.01));
+    // … and a count of every query still all but impossible.
+    expect(betaBinomialSf(50, 50, 0.01, 112)).toBeLessThan(1e-40);
   });
 });

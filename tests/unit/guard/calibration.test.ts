@@ -7,6 +7,7 @@ import {
   GuardEngine,
   parseGuardCalibration,
 } from '../../../services/guard/index.js';
+import { extractionTestsOf } from '../../../services/guard/extraction-scorer.js';
 import { benignEvents } from '../../fixtures/guard/synthetic.js';
 import { calibrated } from './helpers.js';
 
@@ -72,6 +73,21 @@ describe('calibration', () => {
       }),
     );
     expect(parseGuardCalibration(never).thresholds.models.fraud!.event).toBe(Infinity);
+    // A per-test extraction threshold written as null never fires; an unknown test is an error.
+    const perTest = (extractionTests: unknown) =>
+      JSON.parse(
+        JSON.stringify({
+          ...c,
+          thresholds: { ...c.thresholds, models: { fraud: { ...t, extractionTests } } },
+        }),
+      );
+    expect(
+      parseGuardCalibration(perTest({ distances: null, rate: 5 })).thresholds.models.fraud!
+        .extractionTests,
+    ).toEqual({ distances: Infinity, rate: 5 });
+    expect(() => parseGuardCalibration(perTest({ coverage: 3 }))).toThrow(
+      /thresholds\.models\.fraud\.extractionTests\.coverage: is not an extraction test/,
+    );
     expect(() => parseGuardCalibration({ profile: { version: 9 }, thresholds: {} })).toThrow(
       /profile\.version/,
     );
@@ -87,6 +103,13 @@ describe('calibration', () => {
     // A rule with a score threshold never goes below −log10 of its budget.
     expect(t.prada).toBeGreaterThanOrEqual(-Math.log10(0.01 / BUDGET_DIVISORS.prada));
     expect(t.extraction).toBeGreaterThanOrEqual(-Math.log10(0.01 / BUDGET_DIVISORS.extraction));
+    // The extraction rule's budget is split equally over the tests the profile runs.
+    const tests = extractionTestsOf(calibrated().profile.models.fraud!);
+    expect(Object.keys(t.extractionTests!)).toEqual(tests);
+    for (const name of tests)
+      expect(t.extractionTests![name]).toBeGreaterThanOrEqual(
+        -Math.log10(0.01 / BUDGET_DIVISORS.extraction / tests.length),
+      );
     expect(t.calibration.clientsFlaggedBy).toHaveProperty('prada');
     expect(t.calibration.clientsFlaggedBy).toHaveProperty('repeats');
   });

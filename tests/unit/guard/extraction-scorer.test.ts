@@ -1,7 +1,14 @@
 /** Extraction / probing patterns (PRADA-style) per client. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExtractionWindow, GuardEngine, scoreExtraction } from '../../../services/guard/index.js';
-import { ksLargerThanGrid, ksOneSidedPValue } from '../../../services/guard/extraction-scorer.js';
+import {
+  extractionCrossing,
+  extractionTestScores,
+  extractionTestsOf,
+  ksLargerThanGrid,
+  ksOneSidedPValue,
+  type ExtractionResult,
+} from '../../../services/guard/extraction-scorer.js';
 import { attackEvents, benignEvents } from '../../fixtures/guard/synthetic.js';
 import { calibrated } from './helpers.js';
 
@@ -66,6 +73,20 @@ describe('extraction scorer', () => {
       if (r.clientState.rules.includes('extraction')) extractionFlags.add(e.clientId);
     }
     expect(extractionFlags.size).toBeLessThanOrEqual(1);
+    // A calibration file from before per-test thresholds: the combined score still catches it.
+    const { extractionTests, ...combinedOnly } = thresholds.models.fraud!;
+    expect(extractionTests).toBeDefined();
+    const onlyExtraction = {
+      ...combinedOnly,
+      statefulDistance: 0,
+      flaggedEvents: Infinity,
+      prada: Infinity,
+      repeats: Infinity,
+    };
+    const old = new GuardEngine(profile, { ...thresholds, models: { fraud: onlyExtraction } });
+    const flaggedBy = sweep.map((e) => old.score(e)).find((r) => r.clientFlagged);
+    expect(flaggedBy?.clientState.rules).toEqual(['extraction']);
+    expect(flaggedBy?.clientState.why[0]).toMatch(/^extraction\/probing: .* ≥ threshold [\d.]+$/);
   });
 
   it('does not test closer-together queries as extraction (the stateful, PRADA and repeats rules do)', () => {
@@ -95,5 +116,51 @@ describe('extraction scorer', () => {
     // λ = 1.2239 is the one-sided 5 % critical value: exp(−2λ²) = 0.05.
     expect(ksOneSidedPValue(1.2239 / (10 + 0.12 + 0.011), 100)).toBeCloseTo(0.05, 3);
     expect(ksOneSidedPValue(0.5, 100)).toBeLessThan(1e-20);
+  });
+
+  it('per-test thresholds: each test is held to its own; without them, the combined score decides', () => {
+    const result = (ps: Record<string, number>): ExtractionResult => {
+      const tests = Object.entries(ps).map(([name, p]) => ({
+        name: name as 'distances',
+        p,
+        detail: `${name} detail`,
+      }));
+      const worst = Math.min(...Object.values(ps));
+      return { score: -Math.log10(worst * tests.length), tests, reason: 'combined reason' };
+    };
+    // near-boundary p = 1e-8 (score 8), out-of-range p = 1e-20 (score 20); combined 20 − log10(3).
+    const r = result({ distances: 0.5, 'near-boundary': 1e-8, 'out-of-range': 1e-20 });
+    expect(extractionTestScores(r)).toEqual({
+      distances: expect.closeTo(0.301, 3),
+      'near-boundary': expect.closeTo(8, 9),
+      'out-of-range': expect.closeTo(20, 9),
+    });
+    // A lenient near-boundary threshold fires although out-of-range's strict one does not.
+    const per = { distances: 10, 'near-boundary': 6, 'out-of-range': 30 };
+    expect(extractionCrossing(r, 100, per)).toMatchObject({ test: 'near-boundary', threshold: 6 });
+    expect(extractionCrossing(r, 100, per)!.reason).toBe(
+      'extraction/probing (near-boundary test): near-boundary detail, p≈1.00e-8',
+    );
+    // The same scores under a strict near-boundary threshold: nothing crosses.
+    expect(extractionCrossing(r, 100, { ...per, 'near-boundary': 9 })).toBeNull();
+    // A test without a threshold never fires.
+    expect(extractionCrossing(r, 100, { distances: 10 })).toBeNull();
+    // Older calibrations (no per-test thresholds): the combined score against `extraction`.
+    expect(extractionCrossing(r, 19, undefined)).toMatchObject({ test: null, threshold: 19 });
+    expect(extractionCrossing(r, 20, undefined)).toBeNull();
+    // Not scored yet: never.
+    expect(extractionCrossing({ score: 0, tests: null, reason: '' }, 0, per)).toBeNull();
+  });
+
+  it('runs the tests the profile has data for', () => {
+    const mp = calibrated().profile.models.fraud!;
+    expect(extractionTestsOf(mp)).toEqual(
+      mp.rate
+        ? ['distances', 'near-boundary', 'out-of-range', 'rate']
+        : ['distances', 'near-boundary', 'out-of-range'],
+    );
+    expect(
+      extractionTestsOf({ ...mp, rate: null, successive: { ...mp.successive, n: 0 } }),
+    ).toEqual(['near-boundary', 'out-of-range']);
   });
 });
