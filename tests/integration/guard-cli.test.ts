@@ -200,7 +200,10 @@ describe('vigil guard calibrate + score --thresholds', () => {
     const x = calibrateTo(strict, '--extraction-fpr', '0.0005');
     expect(x.code).toBe(0);
     const st = JSON.parse(readFileSync(strict, 'utf8')) as {
-      thresholds: { extractionFpr: number; models: Record<string, { extraction: number }> };
+      thresholds: {
+        extractionFpr: number;
+        models: Record<string, { extraction: number; extractionTests: Record<string, number> }>;
+      };
     };
     const loose = JSON.parse(readFileSync(out, 'utf8')) as typeof st;
     expect(st.thresholds.extractionFpr).toBe(0.0005);
@@ -208,6 +211,11 @@ describe('vigil guard calibrate + score --thresholds', () => {
     expect(st.thresholds.models.fraud!.extraction).toBeGreaterThan(
       loose.thresholds.models.fraud!.extraction,
     );
+    // Every test's own threshold rises with it (the rule decides per test).
+    const looseTests = loose.thresholds.models.fraud!.extractionTests;
+    expect(Object.keys(looseTests).length).toBeGreaterThanOrEqual(3);
+    for (const [name, v] of Object.entries(looseTests))
+      expect(st.thresholds.models.fraud!.extractionTests[name]).toBeGreaterThan(v);
     const over = calibrateTo(strict, '--extraction-fpr', '0.005');
     expect(over.code).toBe(2);
     expect(over.stderr).toContain('--extraction-fpr: expected at most --target-fpr / 3');
