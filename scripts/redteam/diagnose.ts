@@ -1,8 +1,10 @@
 /**
  * Diagnostics for one attack type after `npm run redteam`: per campaign, the guard's strongest
  * evidence against the client (lowest mean k-NN distance vs the stateful threshold, highest
- * extraction score vs its threshold, and the extraction test behind it, highest PRADA score vs its
- * threshold, overall and within the first 500 queries), from the files the run wrote
+ * extraction score and each extraction test's highest score — the rule decides per test, against
+ * the per-test thresholds printed in the header — highest PRADA score vs its threshold, overall
+ * and within the first 500 queries; `--type benign`: quantiles per kind of benign client), from
+ * the files the run wrote
  * (.vigil/redteam/{calibration.json,events.jsonl,report.json}).
  *
  *   npx tsx scripts/redteam/diagnose.ts [--type extraction-jbda] [--dir .vigil/redteam]

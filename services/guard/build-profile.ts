@@ -5,8 +5,8 @@
  */
 import type { InferenceEvent } from '../common/event.js';
 import { ValidationError } from '../common/errors.js';
-import { fitDispersion, type FlagCount } from './beta-binomial.js';
-import { boundaryRate, outOfRangeRate, ratePerMinute } from './extraction-scorer.js';
+import { fitDispersion, PHI_RANGE, type FlagCount } from './beta-binomial.js';
+import { ratePerMinute } from './extraction-scorer.js';
 import { SimilarityMap, buildFeatureSpace, standardize } from './feature-space.js';
 import { resolveGuardParams, type GuardParams } from './guard-params.js';
 import { predictionMargin } from './margin.js';
@@ -146,19 +146,31 @@ export function buildModelProfile(
   // Per-client dispersion of the near-boundary and out-of-range counts (only with real client
   // ids: chunks of one stream say nothing about how clients differ).
   if (pcs.mode === 'clientId') {
-    const counts = (flags: readonly boolean[]): FlagCount[] =>
-      pcs.groups.map((g) => ({ flagged: g.filter((i) => flags[i]).length, events: g.length }));
-    profile.boundaryDispersion = fitDispersion(counts(isNearBoundary), boundaryRate(profile));
-    profile.ood.outOfRangeDispersion = fitDispersion(
-      counts(isOutOfRange),
-      outOfRangeRate(profile, params),
-    );
+    profile.boundaryDispersion = dispersionOf(pcs.groups, isNearBoundary);
+    profile.ood.outOfRangeDispersion = dispersionOf(pcs.groups, isOutOfRange);
   }
   profile.pseudoClients = pcs.groups.length;
   profile.stateful = statefulBaseline(vectors, sim.dims, params);
   profile.successive = fitTail(successive, 'upper');
   profile.rate = rates.length >= MIN_RATE_SAMPLES ? fitTail(rates, 'upper') : null;
   return profile;
+}
+
+/**
+ * Maximum-likelihood beta-binomial dispersion of per-client counts of an indicator, fitted at the
+ * indicator's observed rate over the clients' events (as the engine counts them: every event in
+ * the denominator). Fitted at a rate other than the observed one, counts look overdispersed and
+ * the fit runs toward small φ, a lenient test; with no indicator at all there is nothing to fit:
+ * the binomial (the top of PHI_RANGE), as for the flagged-events rule.
+ */
+function dispersionOf(groups: readonly (readonly number[])[], flags: readonly boolean[]): number {
+  const counts: FlagCount[] = groups.map((g) => ({
+    flagged: g.filter((i) => flags[i]).length,
+    events: g.length,
+  }));
+  const flagged = counts.reduce((n, c) => n + c.flagged, 0);
+  const events = counts.reduce((n, c) => n + c.events, 0);
+  return flagged > 0 && flagged < events ? fitDispersion(counts, flagged / events) : PHI_RANGE[1];
 }
 
 /**

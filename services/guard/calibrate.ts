@@ -23,7 +23,9 @@
  *    threshold of its own, on its own benign tail (`extractionTests`), so a test whose benign
  *    scores stay low (near-boundary counts, under the beta-binomial) is not held to the threshold
  *    of the one with the heaviest benign tail (successive distances). The combined score's
- *    threshold (`extraction`) is still computed, for the record and for older engines.
+ *    threshold (`extraction`) is still computed, for the record (an engine older than per-test
+ *    thresholds would score the counts with the binomial against it: calibrate and score with
+ *    the same version).
  *    The flagged-events and exact-repeat counts must also keep a beta-binomial bound
  *    (beta-binomial.ts): clients flag events (and retry) at rates of their own, fitted to the pseudo-clients' lives, and the bound (a
  *    strict scan-statistic bound given the rate) covers a life as long as the longest
@@ -95,8 +97,8 @@ export const DEFAULT_TARGET_FPR = 0.01;
  * + 1/6 + 1/12 add up to 1); each rule gets `targetFpr / BUDGET_DIVISORS[rule]`. Why this split:
  * query similarity and the extraction tests keep the third each they had before the PRADA rule
  * existed, so their thresholds — and the black-box and probing detection they give — are
- * unchanged (the extraction score's benign tail is flat: a halved budget raises its threshold by
- * ~5 points and delays campaigns it catches right at a query budget). The flagged-events count
+ * unchanged (the extraction tests' benign tails are flat: a smaller budget raises their
+ * thresholds by several points and delays the campaigns they catch right at a query budget). The flagged-events count
  * gave up half of its third to PRADA, and half of the rest to the repeats rule: it is a backstop
  * behind the similarity rule, and under the beta-binomial bound a halved budget moves its
  * threshold by one or two of 50 (44 → 46 on red-team seed 1). The repeats rule, also a

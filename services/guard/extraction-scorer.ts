@@ -40,7 +40,7 @@
  * similarity space) and volume are reported, not tested. PRADA's own test (Shapiro–Wilk on the
  * minimum distances) is a separate client rule: prada.ts.
  */
-import { betaBinomialSf } from './beta-binomial.js';
+import { betaBinomialSf, isBinomialPhi } from './beta-binomial.js';
 import type { GuardParams } from './guard-params.js';
 import type { ModelProfile } from './profile-types.js';
 import { ScalarRing } from './scalar-ring.js';
@@ -270,17 +270,17 @@ export function ksLargerThanGrid(values: Float64Array, grid: readonly number[]):
 }
 
 /** The benign near-boundary rate the near-boundary test compares with. */
-export function boundaryRate(profile: ModelProfile): number {
+function boundaryRate(profile: ModelProfile): number {
   return Math.max(profile.boundaryShare, 1e-3);
 }
 
 /** The benign out-of-range rate the out-of-range test compares with. */
-export function outOfRangeRate(profile: ModelProfile, params: Pick<GuardParams, 'outOfRangeP'>) {
+function outOfRangeRate(profile: ModelProfile, params: Pick<GuardParams, 'outOfRangeP'>) {
   return Math.max(profile.ood.outOfRangeShare, params.outOfRangeP / 10);
 }
 
 function dispersionNote(phi: number): string {
-  return Number.isFinite(phi) ? `, clients' own rates vary: beta-binomial φ ${fmt(phi)}` : '';
+  return isBinomialPhi(phi) ? '' : `, clients' own rates vary: beta-binomial φ ${fmt(phi)}`;
 }
 
 export function scoreExtraction(

@@ -5,6 +5,7 @@ import {
   betaBinomialLogLik,
   betaBinomialSf,
   betaExpectation,
+  isBinomialPhi,
   fitDispersion,
   flaggedWindowProbability,
   PHI_RANGE,
@@ -163,5 +164,14 @@ describe('beta-binomial', () => {
     expect(betaBinomialSf(14, 50, 0.01, 112)).toBeGreaterThan(1e8 * binomialSf(14, 50, 0.01));
     // … and a count of every query still all but impossible.
     expect(betaBinomialSf(50, 50, 0.01, 112)).toBeLessThan(1e-40);
+    // Far below the mean the pmf at x underflows; the tail is ≈ 1, not 0 (review).
+    expect(betaBinomialSf(10, 5000, 0.3, 1e5)).toBe(1);
+    expect(betaBinomialSf(100, 2000, 0.5, 1e6)).toBe(1);
+    // At or below the mean, from the lower tail: direct sum (Python, math.lgamma) 0.9309913334845762.
+    expect(betaBinomialSf(1, 50, 0.1, 21)).toBeCloseTo(0.9309913334845762, 12);
+    // Near the top of the fit's range is the binomial; a dispersion ≤ 0 is an error, not NaN.
+    expect(isBinomialPhi(0.995 * PHI_RANGE[1])).toBe(true);
+    expect(isBinomialPhi(1e5)).toBe(false);
+    expect(() => betaBinomialSf(3, 50, 0.1, 0)).toThrow(RangeError);
   });
 });

@@ -7,6 +7,7 @@ import {
   GuardEngine,
   parseGuardCalibration,
 } from '../../../services/guard/index.js';
+import { PHI_RANGE } from '../../../services/guard/beta-binomial.js';
 import { extractionTestsOf } from '../../../services/guard/extraction-scorer.js';
 import { benignEvents } from '../../fixtures/guard/synthetic.js';
 import { calibrated } from './helpers.js';
@@ -238,5 +239,26 @@ describe('calibration', () => {
     const c = calibrateGuard(ref, { targetFpr: 0.05 });
     expect(c.profile.models.fraud!.pseudoClients).toBe(1);
     expect(c.thresholds.models.fraud!.calibration.inSample).toBe(true);
+    // Chunks of one stream say nothing about how clients differ: the counts stay binomial.
+    expect(c.profile.models.fraud!.boundaryDispersion).toBeUndefined();
+    expect(c.profile.models.fraud!.ood.outOfRangeDispersion).toBeUndefined();
+  });
+
+  it('fits the near-boundary and out-of-range dispersions on the reference clients; rejects bad ones', () => {
+    const c = calibrated();
+    const mp = c.profile.models.fraud!;
+    for (const phi of [mp.boundaryDispersion, mp.ood.outOfRangeDispersion]) {
+      expect(phi).toBeGreaterThan(PHI_RANGE[0]);
+      expect(phi).toBeLessThanOrEqual(PHI_RANGE[1]);
+    }
+    const bad = JSON.parse(JSON.stringify(c));
+    bad.profile.models.fraud.boundaryDispersion = -1;
+    expect(() => parseGuardCalibration(bad)).toThrow(
+      /profile\.models\.fraud\.boundaryDispersion: must be a positive number, got -1/,
+    );
+    const old = JSON.parse(JSON.stringify(c));
+    delete old.profile.models.fraud.boundaryDispersion;
+    delete old.profile.models.fraud.ood.outOfRangeDispersion;
+    expect(parseGuardCalibration(old).profile.models.fraud!.boundaryDispersion).toBeUndefined();
   });
 });

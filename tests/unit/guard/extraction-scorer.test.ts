@@ -73,17 +73,29 @@ describe('extraction scorer', () => {
       if (r.clientState.rules.includes('extraction')) extractionFlags.add(e.clientId);
     }
     expect(extractionFlags.size).toBeLessThanOrEqual(1);
-    // A calibration file from before per-test thresholds: the combined score still catches it.
-    const { extractionTests, ...combinedOnly } = thresholds.models.fraud!;
-    expect(extractionTests).toBeDefined();
-    const onlyExtraction = {
-      ...combinedOnly,
+    // The extraction rule alone, per test, catches the sweep too, and says which test.
+    const only = {
       statefulDistance: 0,
       flaggedEvents: Infinity,
       prada: Infinity,
       repeats: Infinity,
     };
-    const old = new GuardEngine(profile, { ...thresholds, models: { fraud: onlyExtraction } });
+    const perTest = new GuardEngine(profile, {
+      ...thresholds,
+      models: { fraud: { ...thresholds.models.fraud!, ...only } },
+    });
+    const byTest = sweep.map((e) => perTest.score(e)).find((r) => r.clientFlagged);
+    expect(byTest?.clientState.rules).toEqual(['extraction']);
+    expect(byTest?.clientState.why[0]).toMatch(
+      /^extraction\/probing \((distances|near-boundary|out-of-range|rate) test\): .* ≥ threshold [\d.]+$/,
+    );
+    // A calibration file from before per-test thresholds: the combined score still catches it.
+    const { extractionTests, ...combinedOnly } = thresholds.models.fraud!;
+    expect(extractionTests).toBeDefined();
+    const old = new GuardEngine(profile, {
+      ...thresholds,
+      models: { fraud: { ...combinedOnly, ...only } },
+    });
     const flaggedBy = sweep.map((e) => old.score(e)).find((r) => r.clientFlagged);
     expect(flaggedBy?.clientState.rules).toEqual(['extraction']);
     expect(flaggedBy?.clientState.why[0]).toMatch(/^extraction\/probing: .* ≥ threshold [\d.]+$/);
@@ -154,11 +166,9 @@ describe('extraction scorer', () => {
 
   it('runs the tests the profile has data for', () => {
     const mp = calibrated().profile.models.fraud!;
-    expect(extractionTestsOf(mp)).toEqual(
-      mp.rate
-        ? ['distances', 'near-boundary', 'out-of-range', 'rate']
-        : ['distances', 'near-boundary', 'out-of-range'],
-    );
+    // The fixture's reference has client ids and enough clients for the rate test.
+    expect(mp.rate).not.toBeNull();
+    expect(extractionTestsOf(mp)).toEqual(['distances', 'near-boundary', 'out-of-range', 'rate']);
     expect(
       extractionTestsOf({ ...mp, rate: null, successive: { ...mp.successive, n: 0 } }),
     ).toEqual(['near-boundary', 'out-of-range']);
