@@ -57,6 +57,26 @@ export function fitDispersion(counts: readonly FlagCount[], mean: number): numbe
 }
 
 /**
+ * The counts' pooled rate and the dispersion fitted at it. Fitted at any other mean (a floored or
+ * raised one), counts look overdispersed and the fit runs toward small φ — with no flagged event
+ * at all to the bottom of its range, which switched the flagged-events rule off. With none or
+ * every event flagged there is nothing to fit: {@link fitDispersion} gives the binomial.
+ */
+export function fitObservedDispersion(counts: readonly FlagCount[]): {
+  pooled: number;
+  phi: number;
+} {
+  let flagged = 0;
+  let events = 0;
+  for (const c of counts) {
+    flagged += c.flagged;
+    events += c.events;
+  }
+  const pooled = events > 0 ? flagged / events : 0;
+  return { pooled, phi: fitDispersion(counts, pooled) };
+}
+
+/**
  * Beta-binomial upper tail P(X ≥ x) for X ~ Bin(n, p), p ~ Beta(μφ, (1 − μ)φ): the chance that a
  * client whose own rate varies like the reference clients' reaches x of n. One term from
  * log-gamma functions, the others by the ratio of successive terms,

@@ -5,7 +5,7 @@
  */
 import type { InferenceEvent } from '../common/event.js';
 import { ValidationError } from '../common/errors.js';
-import { fitDispersion, PHI_RANGE, type FlagCount } from './beta-binomial.js';
+import { fitObservedDispersion } from './beta-binomial.js';
 import { ratePerMinute } from './extraction-scorer.js';
 import { SimilarityMap, buildFeatureSpace, standardize } from './feature-space.js';
 import { resolveGuardParams, type GuardParams } from './guard-params.js';
@@ -157,20 +157,13 @@ export function buildModelProfile(
 }
 
 /**
- * Maximum-likelihood beta-binomial dispersion of per-client counts of an indicator, fitted at the
- * indicator's observed rate over the clients' events (as the engine counts them: every event in
- * the denominator). Fitted at a rate other than the observed one, counts look overdispersed and
- * the fit runs toward small φ, a lenient test; with no indicator at all there is nothing to fit:
- * the binomial (the top of PHI_RANGE), as for the flagged-events rule.
+ * Beta-binomial dispersion of per-client counts of an indicator, fitted at its observed rate over
+ * the clients' events (as the engine counts them: every event in the denominator).
  */
 function dispersionOf(groups: readonly (readonly number[])[], flags: readonly boolean[]): number {
-  const counts: FlagCount[] = groups.map((g) => ({
-    flagged: g.filter((i) => flags[i]).length,
-    events: g.length,
-  }));
-  const flagged = counts.reduce((n, c) => n + c.flagged, 0);
-  const events = counts.reduce((n, c) => n + c.events, 0);
-  return flagged > 0 && flagged < events ? fitDispersion(counts, flagged / events) : PHI_RANGE[1];
+  return fitObservedDispersion(
+    groups.map((g) => ({ flagged: g.filter((i) => flags[i]).length, events: g.length })),
+  ).phi;
 }
 
 /**

@@ -46,9 +46,8 @@
 import type { InferenceEvent } from '../common/event.js';
 import { ValidationError } from '../common/errors.js';
 import {
-  fitDispersion,
+  fitObservedDispersion,
   flaggedWindowProbability,
-  PHI_RANGE,
   type FlagCount,
 } from './beta-binomial.js';
 import { buildModelProfile } from './build-profile.js';
@@ -630,13 +629,8 @@ export function windowCountThreshold(
     flagged: xs.reduce((s, x) => s + x, 0),
     events: xs.length,
   }));
-  const flagged = counts.reduce((s, c) => s + c.flagged, 0);
-  const total = counts.reduce((s, c) => s + c.events, 0);
-  const pooled = total > 0 ? flagged / total : 0;
-  // The dispersion is fitted at the observed rate (fitted at a raised mean, counts below it look
-  // overdispersed: with no flagged event at all the fit ran to the bottom of its range and the
-  // rule switched itself off); with no indicator event there is nothing to fit: the binomial.
-  const phi = flagged > 0 ? fitDispersion(counts, pooled) : PHI_RANGE[1];
+  // The dispersion is fitted at the observed rate; the floor only raises the bound's mean.
+  const { pooled, phi } = fitObservedDispersion(counts);
   const mean = Math.min(1 - 1e-9, Math.max(floor, pooled));
   let life = Math.max(window, longLife);
   for (const xs of lives) life = Math.max(life, xs.length);

@@ -7,6 +7,7 @@ import {
   extractionTestsOf,
   ksLargerThanGrid,
   ksOneSidedPValue,
+  type ExtractionObservation,
   type ExtractionResult,
 } from '../../../services/guard/extraction-scorer.js';
 import { attackEvents, benignEvents } from '../../fixtures/guard/synthetic.js';
@@ -14,18 +15,25 @@ import { calibrated } from './helpers.js';
 
 beforeAll(() => void calibrated(), 120_000);
 
+/** A 200-query window of n observations: one a second, in one cell, none flagged, unless `at` says. */
+function windowOf(n: number, at: (i: number) => Partial<ExtractionObservation>): ExtractionWindow {
+  const w = new ExtractionWindow(200);
+  for (let i = 0; i < n; i++)
+    w.push({
+      successive: 1,
+      nearBoundary: false,
+      outOfRange: false,
+      timestamp: i * 1000,
+      cell: 1,
+      ...at(i),
+    });
+  return w;
+}
+
 describe('extraction scorer', () => {
   it('is not scored before the minimum number of queries', () => {
     const mp = calibrated().profile.models.fraud!;
-    const w = new ExtractionWindow(200);
-    for (let i = 0; i < 10; i++)
-      w.push({
-        successive: 1,
-        nearBoundary: false,
-        outOfRange: false,
-        timestamp: i * 1000,
-        cell: 1,
-      });
+    const w = windowOf(10, () => ({ successive: 1 }));
     const r = scoreExtraction(mp, calibrated().profile.params, w);
     expect(r).toMatchObject({ score: 0, tests: null });
     expect(r.reason).toContain('50 queries needed (not scored)');
@@ -33,15 +41,7 @@ describe('extraction scorer', () => {
 
   it('flags many near-boundary queries and successive distances more spread than benign ones', () => {
     const mp = calibrated().profile.models.fraud!;
-    const w = new ExtractionWindow(200);
-    for (let i = 0; i < 100; i++)
-      w.push({
-        successive: 50,
-        nearBoundary: i % 2 === 0,
-        outOfRange: false,
-        timestamp: i * 1000,
-        cell: i % 3,
-      });
+    const w = windowOf(100, (i) => ({ successive: 50, nearBoundary: i % 2 === 0, cell: i % 3 }));
     const r = scoreExtraction(mp, calibrated().profile.params, w);
     expect(r.score).toBeGreaterThan(10);
     const names = r.tests!.filter((t) => t.p < 1e-6).map((t) => t.name);
@@ -103,15 +103,7 @@ describe('extraction scorer', () => {
 
   it('does not test closer-together queries as extraction (the stateful, PRADA and repeats rules do)', () => {
     const mp = calibrated().profile.models.fraud!;
-    const w = new ExtractionWindow(200);
-    for (let i = 0; i < 100; i++)
-      w.push({
-        successive: 0.05,
-        nearBoundary: false,
-        outOfRange: false,
-        timestamp: i * 60_000,
-        cell: 1,
-      });
+    const w = windowOf(100, (i) => ({ successive: 0.05, timestamp: i * 60_000 }));
     const r = scoreExtraction(mp, calibrated().profile.params, w);
     const distances = r.tests!.find((t) => t.name === 'distances')!;
     expect(distances.p).toBeGreaterThan(0.99);
