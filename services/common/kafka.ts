@@ -75,7 +75,11 @@ export async function ensureTopics(
   if (missing.length > 0)
     await admin.createTopics({
       topics: missing.map((t) => ({ numPartitions: 1, replicationFactor: 1, ...t })),
-      waitForLeaders: true,
+      // Not kafkajs's own wait: it retries only LEADER_NOT_AVAILABLE, and the broker may answer
+      // a just-created topic's metadata with UNKNOWN_TOPIC_OR_PARTITION first — the sink died
+      // of it in CI ("This server does not host this topic-partition"), started beside a
+      // metrics instance creating the same topics. The wait below retries any error.
+      waitForLeaders: false,
     });
   // A topic another process has just created is listed before its partitions have leaders; a
   // service that subscribes then died with "This server does not host this topic-partition"
